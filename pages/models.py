@@ -1,0 +1,177 @@
+"""Wagtail page models: the portal home, the space indexes, the spaces, standard pages."""
+
+from django.db import models
+from wagtail.admin.panels import FieldPanel
+from wagtail.fields import RichTextField
+from wagtail.models import Collection, Page
+
+from portal.sanitize import RICH_TEXT_FEATURES, sanitize_html
+
+
+class SanitizedRichTextField(RichTextField):
+    """A rich text field whose HTML goes through the portal's allow-list before it is stored."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("features", RICH_TEXT_FEATURES)
+        super().__init__(*args, **kwargs)
+
+    def pre_save(self, model_instance, add):
+        value = sanitize_html(getattr(model_instance, self.attname))
+        setattr(model_instance, self.attname, value)
+        return value
+
+
+class PortalHomePage(Page):
+    intro = SanitizedRichTextField("introduction", blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["pages.SchoolIndexPage", "pages.CollectivityIndexPage", "pages.StandardPage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = "accueil du portail"
+
+    def get_context(self, request, *args, **kwargs):
+        from profiles.selectors import user_overview
+
+        context = super().get_context(request, *args, **kwargs)
+        if request.user.is_authenticated:
+            context["overview"] = user_overview(request.user)
+        return context
+
+
+class SchoolIndexPage(Page):
+    """/ecoles/ — the parent of every school space."""
+
+    intro = SanitizedRichTextField("introduction", blank=True)
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    parent_page_types = ["pages.PortalHomePage"]
+    subpage_types = ["pages.SchoolSpacePage"]
+    max_count = 1
+    template = "pages/space_index.html"
+
+    class Meta:
+        verbose_name = "index des écoles"
+
+
+class CollectivityIndexPage(Page):
+    """/communes/ — the parent of every collectivity space (never of a school space:
+    rights flow down the tree and the référent must not edit school pages)."""
+
+    intro = SanitizedRichTextField("introduction", blank=True)
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    parent_page_types = ["pages.PortalHomePage"]
+    subpage_types = ["pages.CollectivitySpacePage"]
+    max_count = 1
+    template = "pages/space_index.html"
+
+    class Meta:
+        verbose_name = "index des collectivités"
+
+
+class SpacePage(Page):
+    """Common part of a publication space; created only by `pages.services`."""
+
+    intro = SanitizedRichTextField("présentation", blank=True)
+    collection = models.ForeignKey(
+        Collection, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        editable=False, verbose_name="collection de médias",
+    )
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    subpage_types = ["pages.StandardPage"]
+    is_creatable = False
+    template = "pages/space_page.html"
+
+    class Meta:
+        abstract = True
+
+
+class SchoolSpacePage(SpacePage):
+    school = models.OneToOneField(
+        "profiles.School", on_delete=models.PROTECT, related_name="space", editable=False,
+        verbose_name="école",
+    )
+    parent_page_types = ["pages.SchoolIndexPage"]
+
+    class Meta:
+        verbose_name = "espace d'école"
+        verbose_name_plural = "espaces d'école"
+
+    @property
+    def structure(self):
+        return self.school
+
+
+class CollectivitySpacePage(SpacePage):
+    collectivity = models.OneToOneField(
+        "profiles.Collectivity", on_delete=models.PROTECT, related_name="space", editable=False,
+        verbose_name="collectivité",
+    )
+    parent_page_types = ["pages.CollectivityIndexPage"]
+
+    class Meta:
+        verbose_name = "espace de collectivité"
+        verbose_name_plural = "espaces de collectivité"
+
+    @property
+    def structure(self):
+        return self.collectivity
+
+
+class StandardPage(Page):
+    intro = models.CharField("chapô", max_length=300, blank=True)
+    body = SanitizedRichTextField("contenu", blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body")]
+    parent_page_types = [
+        "pages.PortalHomePage", "pages.SchoolSpacePage", "pages.CollectivitySpacePage",
+        "pages.StandardPage",
+    ]
+    subpage_types = ["pages.StandardPage"]
+
+    class Meta:
+        verbose_name = "page"
+        verbose_name_plural = "pages"
+
+
+class SpaceGroup(models.Model):
+    """Links a Django group to the space whose rights it carries.
+
+    These groups are *derived*: `pages.rights` creates them and sets their members
+    and permissions from the directory. Nobody edits them by hand."""
+
+    class Kind(models.TextChoices):
+        DIRECTION = "direction", "direction de publication"
+        CONTRIBUTORS = "contributors", "contributeurs"
+
+    group = models.OneToOneField(
+        "auth.Group", on_delete=models.CASCADE, related_name="space_group"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    school = models.ForeignKey(
+        "profiles.School", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    collectivity = models.ForeignKey(
+        "profiles.Collectivity", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "groupe dérivé d'un espace"
+        constraints = [
+            models.CheckConstraint(
+                name="spacegroup_one_structure",
+                condition=(
+                    models.Q(school__isnull=False, collectivity__isnull=True)
+                    | models.Q(school__isnull=True, collectivity__isnull=False)
+                ),
+            ),
+            models.UniqueConstraint(fields=["school", "kind"], name="spacegroup_unique_school"),
+            models.UniqueConstraint(
+                fields=["collectivity", "kind"], name="spacegroup_unique_collectivity"
+            ),
+        ]
+
+    def __str__(self):
+        return self.group.name

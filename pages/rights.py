@@ -1,0 +1,277 @@
+"""Derivation of rights from the directory — the one place that writes them.
+
+From role grants and attachments (`profiles`), this module computes, per school
+and per collectivity, two groups (direction de publication, contributeurs) with
+their members, their Wagtail `GroupPagePermission`s on the space page, their
+collection permissions on the space's media collection, and their django-guardian
+object permissions on the structure. Wagtail's admin, explorer and workflows then
+work natively from those.
+
+Every function here is idempotent: it makes the derived state equal to what the
+directory says, adding what is missing and removing what is extra. Nothing else
+in the project writes these groups; a test checks that any sequence of changes
+leaves exactly what a fresh derivation gives.
+"""
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from wagtail.models import GroupCollectionPermission, GroupPagePermission
+
+from pages.models import CollectivitySpacePage, SchoolSpacePage, SpaceGroup
+from profiles.models import (
+    Attachment,
+    Collectivity,
+    CollectivityGroupObjectPermission,
+    Role,
+    RoleGrant,
+    School,
+    SchoolGroupObjectPermission,
+    current_school_year,
+)
+
+GLOBAL_PERMISSIONS = [("wagtailadmin", "access_admin")]
+DIRECTION_PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"]
+CONTRIBUTOR_PAGE_PERMISSIONS = ["add_page", "change_page"]
+DIRECTION_COLLECTION_PERMISSIONS = [
+    ("wagtailimages", "add_image"), ("wagtailimages", "change_image"),
+    ("wagtailimages", "choose_image"), ("wagtaildocs", "add_document"),
+    ("wagtaildocs", "change_document"), ("wagtaildocs", "choose_document"),
+]
+CONTRIBUTOR_COLLECTION_PERMISSIONS = [
+    ("wagtailimages", "add_image"), ("wagtailimages", "choose_image"),
+    ("wagtaildocs", "add_document"), ("wagtaildocs", "choose_document"),
+]
+SCHOOL_OBJECT_PERMISSIONS = {
+    SpaceGroup.Kind.DIRECTION: ["moderate_messages", "authorize_associations"],
+    SpaceGroup.Kind.CONTRIBUTORS: [],
+}
+COLLECTIVITY_OBJECT_PERMISSIONS = {
+    SpaceGroup.Kind.DIRECTION: ["manage_publishers"],
+    SpaceGroup.Kind.CONTRIBUTORS: [],
+}
+
+
+@dataclass
+class GroupSpec:
+    kind: str
+    name: str
+    members: set[int]
+    page_permissions: list[str]
+    collection_permissions: list[tuple[str, str]]
+    object_permissions: list[str] = field(default_factory=list)
+
+
+def _permissions(pairs):
+    pairs = list(pairs)
+    if not pairs:
+        return []
+    found = {
+        (p.content_type.app_label, p.codename): p
+        for p in Permission.objects.select_related("content_type").filter(
+            codename__in=[codename for _, codename in pairs]
+        )
+    }
+    return [found[pair] for pair in pairs]
+
+
+def school_group_specs(school: School) -> list[GroupSpec]:
+    year = current_school_year()
+    direction = set(
+        RoleGrant.objects.current()
+        .filter(role=Role.DIRECTOR_OF_PUBLICATION, school=school)
+        .values_list("user_id", flat=True)
+    )
+    contributors = set(
+        Attachment.objects.filter(
+            school=school, school_year=year,
+            kind__in=[Attachment.Kind.TEACHER, Attachment.Kind.DIRECTOR],
+        ).values_list("user_id", flat=True)
+    )
+    label = f"École {school.uai}"
+    return [
+        GroupSpec(SpaceGroup.Kind.DIRECTION, f"{label} · direction de publication", direction,
+                  DIRECTION_PAGE_PERMISSIONS, DIRECTION_COLLECTION_PERMISSIONS,
+                  SCHOOL_OBJECT_PERMISSIONS[SpaceGroup.Kind.DIRECTION]),
+        GroupSpec(SpaceGroup.Kind.CONTRIBUTORS, f"{label} · contributeurs", contributors,
+                  CONTRIBUTOR_PAGE_PERMISSIONS, CONTRIBUTOR_COLLECTION_PERMISSIONS,
+                  SCHOOL_OBJECT_PERMISSIONS[SpaceGroup.Kind.CONTRIBUTORS]),
+    ]
+
+
+def collectivity_group_specs(collectivity: Collectivity) -> list[GroupSpec]:
+    grants = RoleGrant.objects.current().filter(collectivity=collectivity)
+    direction = set(grants.filter(role=Role.REFERENT_VILLE).values_list("user_id", flat=True))
+    publishers = set(grants.filter(role=Role.PUBLISHER).values_list("user_id", flat=True))
+    label = f"Collectivité {collectivity.siret}"
+    return [
+        GroupSpec(SpaceGroup.Kind.DIRECTION, f"{label} · direction de publication", direction,
+                  DIRECTION_PAGE_PERMISSIONS, DIRECTION_COLLECTION_PERMISSIONS,
+                  COLLECTIVITY_OBJECT_PERMISSIONS[SpaceGroup.Kind.DIRECTION]),
+        GroupSpec(SpaceGroup.Kind.CONTRIBUTORS, f"{label} · contributeurs", publishers,
+                  CONTRIBUTOR_PAGE_PERMISSIONS, CONTRIBUTOR_COLLECTION_PERMISSIONS,
+                  COLLECTIVITY_OBJECT_PERMISSIONS[SpaceGroup.Kind.CONTRIBUTORS]),
+    ]
+
+
+def _set_diff(existing: set, desired: set):
+    return desired - existing, existing - desired
+
+
+def _sync_group(spec: GroupSpec, *, structure_field: str, structure, space, object_perm_model):
+    space_group = (
+        SpaceGroup.objects.select_related("group")
+        .filter(kind=spec.kind, **{structure_field: structure})
+        .first()
+    )
+    if space_group is None:
+        group, _ = Group.objects.get_or_create(name=spec.name)
+        space_group = SpaceGroup.objects.create(
+            group=group, kind=spec.kind, **{structure_field: structure}
+        )
+    group = space_group.group
+    if group.name != spec.name:
+        group.name = spec.name
+        group.save(update_fields=["name"])
+
+    # Global permission: access to the Wagtail admin.
+    global_perms = {p.pk for p in _permissions(GLOBAL_PERMISSIONS)}
+    existing = set(group.permissions.values_list("pk", flat=True))
+    if existing != global_perms:
+        group.permissions.set(global_perms)
+
+    # Members.
+    membership = get_user_model().groups.through
+    existing = set(membership.objects.filter(group=group).values_list("user_id", flat=True))
+    to_add, to_remove = _set_diff(existing, spec.members)
+    if to_remove:
+        membership.objects.filter(group=group, user_id__in=to_remove).delete()
+    if to_add:
+        membership.objects.bulk_create([membership(group=group, user_id=u) for u in to_add])
+
+    # Page permissions on the space page, and nowhere else.
+    page_perms = {p.pk for p in _permissions(("wagtailcore", c) for c in spec.page_permissions)}
+    desired = {(space.pk, p) for p in page_perms} if space else set()
+    existing = set(
+        GroupPagePermission.objects.filter(group=group).values_list("page_id", "permission_id")
+    )
+    to_add, to_remove = _set_diff(existing, desired)
+    for page_id, perm_id in to_remove:
+        GroupPagePermission.objects.filter(group=group, page_id=page_id, permission_id=perm_id).delete()
+    GroupPagePermission.objects.bulk_create(
+        [GroupPagePermission(group=group, page_id=pg, permission_id=pm) for pg, pm in to_add]
+    )
+
+    # Media collection permissions.
+    collection_perms = {p.pk for p in _permissions(spec.collection_permissions)}
+    collection_id = space.collection_id if space else None
+    desired = {(collection_id, p) for p in collection_perms} if collection_id else set()
+    existing = set(
+        GroupCollectionPermission.objects.filter(group=group).values_list(
+            "collection_id", "permission_id"
+        )
+    )
+    to_add, to_remove = _set_diff(existing, desired)
+    for coll_id, perm_id in to_remove:
+        GroupCollectionPermission.objects.filter(
+            group=group, collection_id=coll_id, permission_id=perm_id
+        ).delete()
+    GroupCollectionPermission.objects.bulk_create(
+        [GroupCollectionPermission(group=group, collection_id=c, permission_id=p) for c, p in to_add]
+    )
+
+    # django-guardian object permissions on the structure (direct foreign keys).
+    model = type(structure)
+    object_perms = {
+        p.pk for p in _permissions((model._meta.app_label, c) for c in spec.object_permissions)
+    }
+    desired = {(structure.pk, p) for p in object_perms}
+    existing = set(
+        object_perm_model.objects.filter(group=group).values_list(
+            "content_object_id", "permission_id"
+        )
+    )
+    to_add, to_remove = _set_diff(existing, desired)
+    for obj_id, perm_id in to_remove:
+        object_perm_model.objects.filter(
+            group=group, content_object_id=obj_id, permission_id=perm_id
+        ).delete()
+    object_perm_model.objects.bulk_create(
+        [object_perm_model(group=group, content_object_id=o, permission_id=p) for o, p in to_add]
+    )
+
+
+@transaction.atomic
+def rights_sync_school(school: School) -> None:
+    space = SchoolSpacePage.objects.filter(school=school).first()
+    for spec in school_group_specs(school):
+        _sync_group(spec, structure_field="school", structure=school, space=space,
+                    object_perm_model=SchoolGroupObjectPermission)
+
+
+@transaction.atomic
+def rights_sync_collectivity(collectivity: Collectivity) -> None:
+    space = CollectivitySpacePage.objects.filter(collectivity=collectivity).first()
+    for spec in collectivity_group_specs(collectivity):
+        _sync_group(spec, structure_field="collectivity", structure=collectivity, space=space,
+                    object_perm_model=CollectivityGroupObjectPermission)
+
+
+def rights_sync_structure(structure) -> None:
+    if isinstance(structure, School):
+        rights_sync_school(structure)
+    elif isinstance(structure, Collectivity):
+        rights_sync_collectivity(structure)
+    else:  # pragma: no cover - programming error
+        raise TypeError(f"Pas de droits dérivés pour {structure!r}")
+
+
+def rights_sync_all() -> dict[str, int]:
+    """Re-derive everything (the `sync_rights` command; run it nightly so that grants
+    that start or end at a given date take effect)."""
+    schools = collectivities = 0
+    for school in School.objects.iterator():
+        rights_sync_school(school)
+        schools += 1
+    for collectivity in Collectivity.objects.iterator():
+        rights_sync_collectivity(collectivity)
+        collectivities += 1
+    return {"schools": schools, "collectivities": collectivities}
+
+
+def derived_state() -> dict[str, frozenset]:
+    """Everything the derivation owns, by stable names, for the drift check."""
+    derived = {"group__space_group__isnull": False}
+    membership = get_user_model().groups.through
+    return {
+        "members": frozenset(
+            membership.objects.filter(**derived).values_list("group__name", "user__username")
+        ),
+        "global": frozenset(
+            Group.permissions.through.objects.filter(**derived).values_list(
+                "group__name", "permission__codename"
+            )
+        ),
+        "pages": frozenset(
+            GroupPagePermission.objects.filter(**derived).values_list(
+                "group__name", "page__url_path", "permission__codename"
+            )
+        ),
+        "collections": frozenset(
+            GroupCollectionPermission.objects.filter(**derived).values_list(
+                "group__name", "collection__name", "permission__codename"
+            )
+        ),
+        "objects": frozenset(
+            SchoolGroupObjectPermission.objects.filter(**derived).values_list(
+                "group__name", "content_object__uai", "permission__codename"
+            )
+        )
+        | frozenset(
+            CollectivityGroupObjectPermission.objects.filter(**derived).values_list(
+                "group__name", "content_object__siret", "permission__codename"
+            )
+        ),
+    }

@@ -1,0 +1,117 @@
+"""Services that create the page tree and the publication spaces."""
+
+from django.db import transaction
+from django.utils.text import slugify
+from wagtail.models import Collection, Page, Site
+
+from pages.models import (
+    CollectivityIndexPage,
+    CollectivitySpacePage,
+    PortalHomePage,
+    SchoolIndexPage,
+    SchoolSpacePage,
+)
+from pages.rights import rights_sync_collectivity, rights_sync_school
+from profiles.models import Collectivity, School
+
+HOME_TITLE = "ENT-école Occitanie"
+
+
+@transaction.atomic
+def portal_tree_ensure() -> PortalHomePage:
+    """Create the home page, `/ecoles/` and `/communes/` and point the default
+    site at the home page, if they are not there yet (idempotent)."""
+    home = PortalHomePage.objects.first()
+    if home is None:
+        root = Page.get_first_root_node()
+        # Wagtail's initial migration creates a placeholder "Welcome" page: replace it.
+        for child in root.get_children().exact_type(Page):
+            if child.slug == "home":
+                Site.objects.filter(root_page=child).delete()
+                child.delete()
+        root.refresh_from_db()
+        home = root.add_child(
+            instance=PortalHomePage(
+                title=HOME_TITLE, slug="accueil",
+                intro="<p>Le portail de publication des écoles publiques et des collectivités "
+                "de la région académique Occitanie.</p>",
+            )
+        )
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is None:
+        Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True,
+                            site_name=HOME_TITLE)
+    elif site.root_page_id != home.pk:
+        site.root_page = home
+        site.save()
+    if not SchoolIndexPage.objects.exists():
+        home.add_child(instance=SchoolIndexPage(title="Écoles", slug="ecoles"))
+    if not CollectivityIndexPage.objects.exists():
+        home.add_child(instance=CollectivityIndexPage(title="Communes", slug="communes"))
+    return home
+
+
+def _unique_slug(parent: Page, base: str, fallback_suffix: str) -> str:
+    slug = slugify(base)[:200] or slugify(fallback_suffix)
+    if not parent.get_children().filter(slug=slug).exists():
+        return slug
+    return f"{slug[:190]}-{slugify(fallback_suffix)}"
+
+
+def _space_collection(title: str) -> Collection:
+    root = Collection.get_first_root_node()
+    existing = root.get_children().filter(name=title).first()
+    return existing or root.add_child(name=title)
+
+
+@transaction.atomic
+def space_ensure_for_school(school: School) -> SchoolSpacePage:
+    """Return the school's space, creating it if needed (idempotent, safe under
+    concurrency: the school row is locked while the space is created)."""
+    School.objects.select_for_update().get(pk=school.pk)
+    space = SchoolSpacePage.objects.filter(school=school).first()
+    if space is None:
+        portal_tree_ensure()
+        index = SchoolIndexPage.objects.get()
+        title = f"{school.name} ({school.city})"
+        space = index.add_child(
+            instance=SchoolSpacePage(
+                title=title,
+                slug=_unique_slug(index, f"{school.name} {school.city}", school.uai),
+                school=school,
+                collection=_space_collection(f"{title} — {school.uai}"),
+            )
+        )
+    rights_sync_school(school)
+    return space
+
+
+@transaction.atomic
+def space_ensure_for_collectivity(collectivity: Collectivity) -> CollectivitySpacePage:
+    Collectivity.objects.select_for_update().get(pk=collectivity.pk)
+    space = CollectivitySpacePage.objects.filter(collectivity=collectivity).first()
+    if space is None:
+        portal_tree_ensure()
+        index = CollectivityIndexPage.objects.get()
+        space = index.add_child(
+            instance=CollectivitySpacePage(
+                title=collectivity.name,
+                slug=_unique_slug(index, collectivity.name, collectivity.insee_code),
+                collectivity=collectivity,
+                collection=_space_collection(f"{collectivity.name} — {collectivity.siret}"),
+            )
+        )
+    rights_sync_collectivity(collectivity)
+    return space
+
+
+def spaces_ensure_all() -> dict[str, int]:
+    """Create the missing spaces of every school and collectivity."""
+    created = {"schools": 0, "collectivities": 0}
+    for school in School.objects.filter(space__isnull=True).iterator():
+        space_ensure_for_school(school)
+        created["schools"] += 1
+    for collectivity in Collectivity.objects.filter(space__isnull=True).iterator():
+        space_ensure_for_collectivity(collectivity)
+        created["collectivities"] += 1
+    return created

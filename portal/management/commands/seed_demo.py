@@ -1,0 +1,229 @@
+"""Load a small, believable demo: two académies, three communes, four schools,
+their classes, pupils, parents, teachers, directors and a référent ville.
+
+Idempotent: every object is looked up by its natural key first, so a second run
+changes nothing. Refuses to run with DEBUG off unless --force is given."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from pages.models import SchoolSpacePage, StandardPage
+from pages.services import portal_tree_ensure, spaces_ensure_all
+from profiles import services
+from profiles.models import (
+    Academie,
+    Attachment,
+    Circonscription,
+    Collectivity,
+    Departement,
+    Role,
+    RoleGrant,
+    School,
+    SchoolClass,
+    User,
+)
+from profiles.models import (
+    NationalProfile as P,
+)
+from profiles.validators import luhn_complete, uai_check_letter
+
+DEMO_PASSWORD = "demo"
+
+
+def uai(digits: str) -> str:
+    return digits + uai_check_letter(digits)
+
+
+ACADEMIES = [("16", "Toulouse"), ("11", "Montpellier")]
+DEPARTEMENTS = [("31", "Haute-Garonne", "16"), ("81", "Tarn", "16"), ("34", "Hérault", "11")]
+CIRCONSCRIPTIONS = [
+    ("31", "Toulouse Centre"), ("31", "Toulouse Nord"), ("81", "Albi"), ("34", "Montpellier Centre"),
+]
+# (name, SIRET, INSEE, département)
+COMMUNES = [
+    ("Toulouse", "21310555400017", "31555", "31"),
+    ("Albi", luhn_complete("2181000400001"), "81004", "81"),
+    ("Montpellier", "21340172201787", "34172", "34"),
+]
+# (key, UAI, name, address, postal code, city, commune, circonscription)
+SCHOOLS = [
+    ("jaures", uai("0311234"), "École élémentaire Jean Jaurès", "12 rue des Écoles", "31000",
+     "Toulouse", "Toulouse", "Toulouse Centre"),
+    ("tilleuls", uai("0311567"), "École maternelle Les Tilleuls", "4 allée des Tilleuls", "31200",
+     "Toulouse", "Toulouse", "Toulouse Nord"),
+    ("ferry", uai("0810321"), "École primaire Jules Ferry", "1 place du Vigan", "81000", "Albi",
+     "Albi", "Albi"),
+    ("curie", uai("0340789"), "École élémentaire Marie Curie", "30 avenue de Lodève", "34070",
+     "Montpellier", "Montpellier", "Montpellier Centre"),
+]
+# (school key, level, name)
+CLASSES = [
+    ("jaures", "CM1", "CM1 A"), ("jaures", "CE2", "CE2 B"),
+    ("tilleuls", "MS", "Moyenne section"), ("tilleuls", "GS", "Grande section"),
+    ("ferry", "CP", "CP"), ("ferry", "CM2", "CM2"),
+    ("curie", "CE1", "CE1"), ("curie", "CM2", "CM2 Curie"),
+]
+# (username, first name, last name, profiles)
+PEOPLE = [
+    ("admin", "Hélène", "Garcia", [P.ACADEMIE]),
+    ("directrice.jaures", "Sophie", "Bernard", [P.DIRECTOR]),
+    ("enseignant.jaures", "Marc", "Petit", [P.TEACHER]),
+    ("directeur.tilleuls", "Karim", "Benali", [P.DIRECTOR]),
+    ("directrice.ferry", "Anne", "Fabre", [P.DIRECTOR]),
+    ("directeur.curie", "Paul", "Roussel", [P.DIRECTOR]),
+    ("enseignante.curie", "Inès", "Moreau", [P.TEACHER, P.PARENT]),
+    ("referent.toulouse", "Nadia", "Roux", [P.COLLECTIVITY]),
+    ("agent.toulouse", "Thomas", "Lefèvre", [P.COLLECTIVITY]),
+    ("parent.martin", "Claire", "Martin", [P.PARENT]),
+    ("parent.durand", "Julien", "Durand", [P.PARENT]),
+    ("eleve.martin", "Léa", "Martin", [P.PUPIL]),
+    ("eleve.hugo.martin", "Hugo", "Martin", [P.PUPIL]),
+    ("eleve.durand", "Emma", "Durand", [P.PUPIL]),
+    ("eleve.moreau", "Jules", "Moreau", [P.PUPIL]),
+    ("eleve.nguyen", "Lina", "Nguyen", [P.PUPIL]),
+    ("eleve.lopez", "Nathan", "Lopez", [P.PUPIL]),
+]
+K = Attachment.Kind
+# (username, kind, school key, class name, commune, pupil username)
+ATTACHMENTS = [
+    ("directrice.jaures", K.DIRECTOR, "jaures", None, None, None),
+    ("directrice.jaures", K.TEACHER, "jaures", None, None, None),
+    ("enseignant.jaures", K.TEACHER, "jaures", None, None, None),
+    ("enseignant.jaures", K.TEACHER, "jaures", "CM1 A", None, None),
+    ("directeur.tilleuls", K.DIRECTOR, "tilleuls", None, None, None),
+    ("directrice.ferry", K.DIRECTOR, "ferry", None, None, None),
+    ("directeur.curie", K.DIRECTOR, "curie", None, None, None),
+    ("enseignante.curie", K.TEACHER, "curie", "CE1", None, None),
+    ("referent.toulouse", K.COLLECTIVITY_STAFF, None, None, "Toulouse", None),
+    ("agent.toulouse", K.COLLECTIVITY_STAFF, None, None, "Toulouse", None),
+    ("eleve.martin", K.PUPIL, "jaures", "CM1 A", None, None),
+    ("eleve.hugo.martin", K.PUPIL, "tilleuls", "Moyenne section", None, None),
+    ("eleve.nguyen", K.PUPIL, "jaures", "CE2 B", None, None),
+    ("eleve.durand", K.PUPIL, "ferry", "CM2", None, None),
+    ("eleve.lopez", K.PUPIL, "ferry", "CP", None, None),
+    ("eleve.moreau", K.PUPIL, "curie", "CM2 Curie", None, None),
+    ("parent.martin", K.GUARDIAN, None, None, None, "eleve.martin"),
+    ("parent.martin", K.GUARDIAN, None, None, None, "eleve.hugo.martin"),
+    ("parent.martin", K.PARENT_ELU, "jaures", None, None, None),
+    ("parent.durand", K.GUARDIAN, None, None, None, "eleve.durand"),
+    ("enseignante.curie", K.GUARDIAN, None, None, None, "eleve.moreau"),
+]
+
+
+class Command(BaseCommand):
+    help = "Charge les données de démonstration (idempotent ; refuse de tourner en production)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force", action="store_true",
+            help="Charger la démonstration même quand DEBUG est désactivé.",
+        )
+
+    def handle(self, *args, force=False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "seed_demo refuse de tourner quand DEBUG est désactivé : ce serait charger "
+                "des comptes de démonstration (mot de passe « demo ») en production. "
+                "Ajoutez --force si c'est vraiment voulu."
+            )
+        with transaction.atomic():
+            self.seed()
+        self.stdout.write(self.style.SUCCESS(
+            "Démonstration prête. Comptes (mot de passe « demo ») : admin, directrice.jaures, "
+            "enseignant.jaures, referent.toulouse, agent.toulouse, parent.martin, "
+            "parent.durand, eleve.martin."
+        ))
+
+    def seed(self):
+        portal_tree_ensure()
+        academies = {
+            code: Academie.objects.get_or_create(code=code, defaults={"name": name})[0]
+            for code, name in ACADEMIES
+        }
+        departements = {
+            code: Departement.objects.get_or_create(
+                code=code, defaults={"name": name, "academie": academies[aca]}
+            )[0]
+            for code, name, aca in DEPARTEMENTS
+        }
+        circos = {
+            name: Circonscription.objects.get_or_create(
+                departement=departements[dep], name=name
+            )[0]
+            for dep, name in CIRCONSCRIPTIONS
+        }
+        communes = {}
+        for name, siret, insee, dep in COMMUNES:
+            commune = Collectivity(
+                name=name, siret=siret, insee_code=insee, departement=departements[dep]
+            )
+            existing = Collectivity.objects.filter(siret=siret).first()
+            if existing is None:
+                commune.full_clean()
+                commune.save()
+            communes[name] = existing or commune
+        schools = {}
+        for key, code, name, address, postal, city, commune, circo in SCHOOLS:
+            school = School.objects.filter(uai=code).first()
+            if school is None:
+                school = School(
+                    uai=code, name=name, address=address, postal_code=postal, city=city,
+                    collectivity=communes[commune], circonscription=circos[circo],
+                )
+                school.full_clean()
+                school.save()
+            schools[key] = school
+        classes = {}
+        for key, level, name in CLASSES:
+            classes[name] = SchoolClass.objects.get_or_create(
+                school=schools[key], school_year=settings.SCHOOL_YEAR, name=name,
+                defaults={"level": level},
+            )[0]
+        users = {}
+        for username, first, last, profiles in PEOPLE:
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                user = User(username=username, first_name=first, last_name=last,
+                            email=f"{username}@demo.ent-ecole.invalid")
+                if username == "admin":
+                    user.is_superuser = True
+                    user.is_staff = True
+                user.set_password(DEMO_PASSWORD)
+                user.save()
+            for profile in profiles:
+                services.profile_add(user=user, profile=profile)
+            users[username] = user
+        # Spaces before attachments, so that rights are derived onto existing pages.
+        spaces_ensure_all()
+        for username, kind, school, klass, commune, pupil in ATTACHMENTS:
+            fields = {
+                "user": users[username], "kind": kind, "school_year": settings.SCHOOL_YEAR,
+                "school": schools[school] if school else None,
+                "school_class": classes[klass] if klass else None,
+                "collectivity": communes[commune] if commune else None,
+                "pupil": users[pupil] if pupil else None,
+            }
+            if not Attachment.objects.filter(**fields).exists():
+                services.attachment_add(**fields)
+        toulouse = communes["Toulouse"]
+        if not RoleGrant.objects.open().filter(role=Role.REFERENT_VILLE, collectivity=toulouse).exists():
+            services.role_grant(role=Role.REFERENT_VILLE, user=users["referent.toulouse"],
+                                collectivity=toulouse)
+        if not RoleGrant.objects.open().filter(
+            role=Role.PUBLISHER, collectivity=toulouse, user=users["agent.toulouse"]
+        ).exists():
+            services.role_grant(role=Role.PUBLISHER, user=users["agent.toulouse"],
+                                collectivity=toulouse)
+        self.seed_pages(schools)
+
+    def seed_pages(self, schools):
+        space = SchoolSpacePage.objects.get(school=schools["jaures"])
+        if not space.get_children().filter(slug="presentation").exists():
+            page = space.add_child(instance=StandardPage(
+                title="Présentation de l'école", slug="presentation",
+                intro="Bienvenue à l'école élémentaire Jean Jaurès.",
+                body="<p>L'école accueille 210 élèves répartis en huit classes, du CP au CM2. "
+                     "Les horaires : 8 h 30 – 11 h 45 et 13 h 45 – 16 h 30.</p>",
+            ))
+            page.save_revision().publish()

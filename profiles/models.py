@@ -1,0 +1,527 @@
+"""The directory (annuaire): structures, people, their attachments and role grants."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from profiles.validators import (
+    validate_insee_code,
+    validate_school_year,
+    validate_siret,
+    validate_uai,
+)
+
+
+def current_school_year() -> str:
+    return settings.SCHOOL_YEAR
+
+
+class User(AbstractUser):
+    """One account per person. What the person *is* comes from `UserProfile`,
+    what she is attached to from `Attachment`, what she may do from `RoleGrant`."""
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = "personne"
+        verbose_name_plural = "personnes"
+        swappable = "AUTH_USER_MODEL"
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+
+class NationalProfile(models.TextChoices):
+    """The national ENT profiles (SDET codes)."""
+
+    PUPIL = "National_ELV", "Élève"
+    PARENT = "National_TUT", "Parent / responsable légal"
+    TEACHER = "National_ENS", "Enseignant"
+    DIRECTOR = "National_DIR", "Directeur d'école"
+    COLLECTIVITY = "National_COL", "Personnel de collectivité"
+    ACADEMIE = "National_ACA", "Personnel de l'académie"
+    EVS = "National_EVS", "Vie scolaire"
+    ETA = "National_ETA", "Personnel administratif ou technique"
+    DOC = "National_DOC", "Documentaliste"
+
+
+class UserProfile(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ent_profiles",
+        verbose_name="personne",
+    )
+    profile = models.CharField("profil", max_length=20, choices=NationalProfile.choices)
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "profil ENT"
+        verbose_name_plural = "profils ENT"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "profile"],
+                name="userprofile_unique",
+                violation_error_message="Cette personne a déjà ce profil.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_profile_display()}"
+
+
+# --- Structures ------------------------------------------------------------
+
+
+class Academie(models.Model):
+    code = models.CharField("code", max_length=10, unique=True)
+    name = models.CharField("nom", max_length=100, unique=True)
+
+    class Meta:
+        verbose_name = "académie"
+        verbose_name_plural = "académies"
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"Académie de {self.name}"
+
+
+class Departement(models.Model):
+    academie = models.ForeignKey(
+        Academie, on_delete=models.PROTECT, related_name="departements", verbose_name="académie"
+    )
+    code = models.CharField("numéro", max_length=3, unique=True, help_text="Exemple : 31")
+    name = models.CharField("nom", max_length=100)
+
+    class Meta:
+        verbose_name = "département (DSDEN)"
+        verbose_name_plural = "départements (DSDEN)"
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+
+class Circonscription(models.Model):
+    departement = models.ForeignKey(
+        Departement, on_delete=models.PROTECT, related_name="circonscriptions",
+        verbose_name="département",
+    )
+    name = models.CharField("nom", max_length=150)
+
+    class Meta:
+        verbose_name = "circonscription"
+        verbose_name_plural = "circonscriptions"
+        ordering = ["departement__code", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["departement", "name"],
+                name="circonscription_unique_name",
+                violation_error_message="Ce département a déjà une circonscription de ce nom.",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Collectivity(models.Model):
+    class Kind(models.TextChoices):
+        COMMUNE = "commune", "Commune"
+        GROUPING = "grouping", "Regroupement de communes"
+
+    name = models.CharField("nom", max_length=150)
+    siret = models.CharField("SIRET", max_length=14, unique=True, validators=[validate_siret])
+    insee_code = models.CharField(
+        "code INSEE", max_length=5, validators=[validate_insee_code], db_index=True
+    )
+    kind = models.CharField("nature", max_length=10, choices=Kind.choices, default=Kind.COMMUNE)
+    departement = models.ForeignKey(
+        Departement, on_delete=models.PROTECT, related_name="collectivities",
+        verbose_name="département",
+    )
+
+    class Meta:
+        verbose_name = "collectivité"
+        verbose_name_plural = "collectivités"
+        ordering = ["name"]
+        permissions = [("manage_publishers", "Gérer les publieurs de la collectivité")]
+
+    def __str__(self):
+        return self.name
+
+
+class School(models.Model):
+    uai = models.CharField(
+        "code UAI", max_length=8, unique=True, validators=[validate_uai],
+        help_text="7 chiffres et une lettre clé, par exemple 0310001A.",
+    )
+    name = models.CharField("nom", max_length=150)
+    address = models.CharField("adresse", max_length=255, blank=True)
+    postal_code = models.CharField("code postal", max_length=5, blank=True)
+    city = models.CharField("ville", max_length=100)
+    collectivity = models.ForeignKey(
+        Collectivity, on_delete=models.PROTECT, related_name="schools",
+        verbose_name="collectivité de rattachement",
+    )
+    circonscription = models.ForeignKey(
+        Circonscription, on_delete=models.PROTECT, related_name="schools",
+        verbose_name="circonscription",
+    )
+
+    class Meta:
+        verbose_name = "école"
+        verbose_name_plural = "écoles"
+        ordering = ["name"]
+        permissions = [
+            ("moderate_messages", "Modérer les messages des associations de l'école"),
+            ("authorize_associations", "Autoriser les associations à écrire aux parents"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.city})"
+
+
+class SchoolClass(models.Model):
+    class Level(models.TextChoices):
+        PS = "PS", "Petite section"
+        MS = "MS", "Moyenne section"
+        GS = "GS", "Grande section"
+        CP = "CP", "CP"
+        CE1 = "CE1", "CE1"
+        CE2 = "CE2", "CE2"
+        CM1 = "CM1", "CM1"
+        CM2 = "CM2", "CM2"
+        MULTI = "MULTI", "Cours multiple"
+
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, related_name="classes", verbose_name="école"
+    )
+    school_year = models.CharField(
+        "année scolaire", max_length=9, default=current_school_year,
+        validators=[validate_school_year],
+    )
+    level = models.CharField("niveau", max_length=5, choices=Level.choices)
+    name = models.CharField("nom", max_length=100)
+
+    class Meta:
+        verbose_name = "classe"
+        verbose_name_plural = "classes"
+        ordering = ["school__name", "school_year", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "school_year", "name"],
+                name="schoolclass_unique_name",
+                violation_error_message="Cette école a déjà une classe de ce nom cette année-là.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name} — {self.school.name} ({self.school_year})"
+
+
+# --- Attachments -------------------------------------------------------------
+
+
+class AttachmentQuerySet(models.QuerySet):
+    def for_year(self, school_year: str | None = None):
+        return self.filter(school_year=school_year or current_school_year())
+
+
+class Attachment(models.Model):
+    """A person attached to a structure for a school year.
+
+    One table for every kind, so that "what is she attached to" is one query; check
+    constraints keep each kind pointing at the right structure."""
+
+    class Kind(models.TextChoices):
+        PUPIL = "pupil", "Élève d'une classe"
+        GUARDIAN = "guardian", "Responsable légal d'un élève"
+        TEACHER = "teacher", "Enseignant d'une école"
+        DIRECTOR = "director", "Directeur d'une école"
+        PARENT_ELU = "parent_elu", "Parent élu d'une école"
+        COLLECTIVITY_STAFF = "collectivity_staff", "Personnel d'une collectivité"
+
+    # Profile(s) a person must hold for each kind of attachment.
+    REQUIRED_PROFILES = {
+        Kind.PUPIL: {NationalProfile.PUPIL},
+        Kind.GUARDIAN: {NationalProfile.PARENT},
+        Kind.TEACHER: {NationalProfile.TEACHER, NationalProfile.DIRECTOR},
+        Kind.DIRECTOR: {NationalProfile.DIRECTOR},
+        Kind.PARENT_ELU: {NationalProfile.PARENT},
+        Kind.COLLECTIVITY_STAFF: {NationalProfile.COLLECTIVITY},
+    }
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attachments",
+        verbose_name="personne",
+    )
+    kind = models.CharField("nature", max_length=20, choices=Kind.choices)
+    school_year = models.CharField(
+        "année scolaire", max_length=9, default=current_school_year,
+        validators=[validate_school_year],
+    )
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments",
+        verbose_name="école",
+    )
+    school_class = models.ForeignKey(
+        SchoolClass, on_delete=models.CASCADE, null=True, blank=True,
+        related_name="attachments", verbose_name="classe",
+    )
+    collectivity = models.ForeignKey(
+        Collectivity, on_delete=models.CASCADE, null=True, blank=True,
+        related_name="attachments", verbose_name="collectivité",
+    )
+    pupil = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True,
+        related_name="guardian_attachments", verbose_name="élève",
+    )
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+
+    objects = AttachmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "rattachement"
+        verbose_name_plural = "rattachements"
+        ordering = ["school_year", "kind"]
+        indexes = [models.Index(fields=["school_year", "kind", "school"])]
+        constraints = [
+            models.CheckConstraint(
+                name="attachment_target_matches_kind",
+                violation_error_message="La structure indiquée ne correspond pas à la nature du rattachement.",
+                condition=(
+                    Q(kind="pupil", school_class__isnull=False, school__isnull=False,
+                      collectivity__isnull=True, pupil__isnull=True)
+                    | Q(kind="guardian", pupil__isnull=False, school__isnull=True,
+                        school_class__isnull=True, collectivity__isnull=True)
+                    | Q(kind="teacher", school__isnull=False, collectivity__isnull=True,
+                        pupil__isnull=True)
+                    | Q(kind__in=["director", "parent_elu"], school__isnull=False,
+                        school_class__isnull=True, collectivity__isnull=True, pupil__isnull=True)
+                    | Q(kind="collectivity_staff", collectivity__isnull=False, school__isnull=True,
+                        school_class__isnull=True, pupil__isnull=True)
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["user", "school_year"], condition=Q(kind="pupil"),
+                name="attachment_one_class_per_pupil_and_year",
+                violation_error_message="Cet élève est déjà inscrit dans une classe cette année-là.",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "pupil", "school_year"], condition=Q(kind="guardian"),
+                name="attachment_unique_guardian",
+                violation_error_message="Ce responsable est déjà rattaché à cet élève cette année-là.",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "kind", "school", "school_year"],
+                condition=Q(kind__in=["teacher", "director", "parent_elu"], school_class__isnull=True),
+                name="attachment_unique_school_function",
+                violation_error_message="Cette personne a déjà ce rattachement à cette école cette année-là.",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "school_class"],
+                condition=Q(kind="teacher", school_class__isnull=False),
+                name="attachment_unique_teacher_class",
+                violation_error_message="Cet enseignant est déjà rattaché à cette classe.",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "collectivity", "school_year"],
+                condition=Q(kind="collectivity_staff"),
+                name="attachment_unique_collectivity_staff",
+                violation_error_message="Cette personne est déjà rattachée à cette collectivité cette année-là.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_kind_display()} — {self.target_label} ({self.school_year})"
+
+    @property
+    def target_label(self) -> str:
+        if self.kind == self.Kind.GUARDIAN:
+            return str(self.pupil)
+        if self.school_class_id:
+            return str(self.school_class)
+        if self.school_id:
+            return str(self.school)
+        if self.collectivity_id:
+            return str(self.collectivity)
+        return ""
+
+    def clean(self):
+        errors = {}
+        if self.kind == self.Kind.PUPIL and self.school_class_id and not self.school_id:
+            self.school = self.school_class.school
+        if self.school_class_id:
+            klass = self.school_class
+            if self.kind not in (self.Kind.PUPIL, self.Kind.TEACHER):
+                errors["school_class"] = "Seuls les élèves et les enseignants sont rattachés à une classe."
+            elif klass.school_year != self.school_year:
+                errors["school_class"] = (
+                    f"La classe « {klass.name} » est ouverte pour l'année {klass.school_year}, "
+                    f"pas pour l'année {self.school_year} du rattachement."
+                )
+            elif self.school_id and klass.school_id != self.school_id:
+                errors["school_class"] = "Cette classe n'appartient pas à l'école indiquée."
+        if self.kind == self.Kind.GUARDIAN and self.pupil_id:
+            if self.pupil_id == self.user_id:
+                errors["pupil"] = "Une personne ne peut pas être son propre responsable légal."
+            elif not self.pupil.ent_profiles.filter(profile=NationalProfile.PUPIL).exists():
+                errors["pupil"] = "La personne choisie n'a pas le profil élève."
+        if self.user_id and self.kind in self.REQUIRED_PROFILES:
+            required = self.REQUIRED_PROFILES[self.kind]
+            if not self.user.ent_profiles.filter(profile__in=required).exists():
+                labels = " ou ".join(sorted(NationalProfile(p).label.lower() for p in required))
+                errors["user"] = f"Pour ce rattachement, la personne doit avoir le profil {labels}."
+        if errors:
+            raise ValidationError(errors)
+
+
+# --- Role grants ----------------------------------------------------------
+
+
+class Role(models.TextChoices):
+    DIRECTOR_OF_PUBLICATION = "director_of_publication", "Directeur de publication de l'école"
+    REFERENT_VILLE = "referent_ville", "Référent ville (directeur de publication de la collectivité)"
+    PUBLISHER = "publisher", "Publieur dans l'espace de la collectivité"
+
+
+SCHOOL_ROLES = {Role.DIRECTOR_OF_PUBLICATION}
+COLLECTIVITY_ROLES = {Role.REFERENT_VILLE, Role.PUBLISHER}
+# Roles that only one person holds at a time for a structure.
+SINGLE_HOLDER_ROLES = {Role.DIRECTOR_OF_PUBLICATION, Role.REFERENT_VILLE}
+
+
+class RoleGrantQuerySet(models.QuerySet):
+    def current(self, at=None):
+        at = at or timezone.now()
+        return self.filter(starts_at__lte=at).filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
+
+    def open(self):
+        return self.filter(ends_at__isnull=True)
+
+
+class RoleGrant(models.Model):
+    """A role given to a person on a structure, kept as history: it is ended,
+    never deleted. An open grant (no end) is the current holder."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_grants",
+        verbose_name="personne",
+    )
+    role = models.CharField("rôle", max_length=30, choices=Role.choices)
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, null=True, blank=True, related_name="role_grants",
+        verbose_name="école",
+    )
+    collectivity = models.ForeignKey(
+        Collectivity, on_delete=models.CASCADE, null=True, blank=True,
+        related_name="role_grants", verbose_name="collectivité",
+    )
+    starts_at = models.DateTimeField("à partir du", default=timezone.now)
+    ends_at = models.DateTimeField("jusqu'au", null=True, blank=True)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name="accordé par",
+    )
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name="terminé par",
+    )
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+
+    objects = RoleGrantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "rôle"
+        verbose_name_plural = "rôles"
+        ordering = ["-starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="rolegrant_target_matches_role",
+                violation_error_message="Ce rôle ne s'exerce pas sur ce type de structure.",
+                condition=(
+                    Q(role="director_of_publication", school__isnull=False, collectivity__isnull=True)
+                    | Q(role__in=["referent_ville", "publisher"], collectivity__isnull=False,
+                        school__isnull=True)
+                ),
+            ),
+            models.CheckConstraint(
+                name="rolegrant_ends_after_start",
+                condition=Q(ends_at__isnull=True) | Q(ends_at__gte=models.F("starts_at")),
+                violation_error_message="La fin du rôle doit être postérieure à son début.",
+            ),
+            models.UniqueConstraint(
+                fields=["school"],
+                condition=Q(role="director_of_publication", ends_at__isnull=True),
+                name="rolegrant_one_director_of_publication_per_school",
+                violation_error_message=(
+                    "Cette école a déjà un directeur de publication en fonction. "
+                    "Mettez fin à son mandat avant d'en désigner un autre."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["collectivity"],
+                condition=Q(role="referent_ville", ends_at__isnull=True),
+                name="rolegrant_one_referent_per_collectivity",
+                violation_error_message=(
+                    "Cette collectivité a déjà un référent ville en fonction. "
+                    "Mettez fin à son mandat avant d'en désigner un autre."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["user", "collectivity"],
+                condition=Q(role="publisher", ends_at__isnull=True),
+                name="rolegrant_one_open_publisher_grant",
+                violation_error_message="Cette personne est déjà publieur dans cette collectivité.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_role_display()} — {self.structure}"
+
+    @property
+    def structure(self):
+        return self.school if self.school_id else self.collectivity
+
+    def is_current(self, at=None) -> bool:
+        at = at or timezone.now()
+        return self.starts_at <= at and (self.ends_at is None or self.ends_at > at)
+
+    def clean(self):
+        errors = {}
+        if self.role in SINGLE_HOLDER_ROLES and self.ends_at is not None and self.pk is None:
+            errors["ends_at"] = (
+                "Un directeur de publication reste en fonction jusqu'à ce qu'on mette fin "
+                "à son mandat : ne donnez pas de date de fin à la désignation."
+            )
+        if self.user_id:
+            if self.role == Role.DIRECTOR_OF_PUBLICATION and not self.user.ent_profiles.filter(
+                profile__in=[NationalProfile.DIRECTOR, NationalProfile.TEACHER]
+            ).exists():
+                errors["user"] = "Le directeur de publication d'une école doit avoir le profil directeur ou enseignant."
+            if self.role in COLLECTIVITY_ROLES and not self.user.ent_profiles.filter(
+                profile=NationalProfile.COLLECTIVITY
+            ).exists():
+                errors["user"] = "Ce rôle est réservé au personnel de collectivité."
+        if errors:
+            raise ValidationError(errors)
+
+
+# --- django-guardian object permissions (direct foreign keys) -------------
+
+
+class SchoolUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(School, on_delete=models.CASCADE)
+
+
+class SchoolGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(School, on_delete=models.CASCADE)
+
+
+class CollectivityUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Collectivity, on_delete=models.CASCADE)
+
+
+class CollectivityGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Collectivity, on_delete=models.CASCADE)

@@ -1,0 +1,149 @@
+"""Services of the directory: every change of an attachment or a role grant goes
+through here (admin views, commands, imports, tests), so that each one is
+validated, audited, and followed by the derivation of rights."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from wagtail.log_actions import log
+
+from pages.rights import rights_sync_structure
+from profiles.models import (
+    SINGLE_HOLDER_ROLES,
+    Attachment,
+    Collectivity,
+    NationalProfile,
+    Role,
+    RoleGrant,
+    School,
+    User,
+    UserProfile,
+)
+
+
+def profile_add(*, user: User, profile: str) -> UserProfile:
+    obj, _ = UserProfile.objects.get_or_create(user=user, profile=NationalProfile(profile))
+    return obj
+
+
+def _save_validated(instance, message_on_conflict: str):
+    """full_clean() then save in a savepoint; an IntegrityError raised by a
+    concurrent writer becomes the same French ValidationError as the check."""
+    instance.full_clean()
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError as exc:
+        raise ValidationError(message_on_conflict) from exc
+    return instance
+
+
+def _structure_of(attachment: Attachment):
+    return attachment.school or attachment.collectivity
+
+
+@transaction.atomic
+def attachment_add(*, by: User | None = None, **fields) -> Attachment:
+    """Attach a person to a structure for a school year. A director attached to a
+    school without a director of publication becomes its director of publication."""
+    attachment = Attachment(**fields)
+    if attachment.kind == Attachment.Kind.PUPIL and attachment.school_class_id:
+        attachment.school = attachment.school_class.school
+    _save_validated(attachment, "Ce rattachement existe déjà.")
+    log(instance=attachment, action="wagtail.create", user=by)
+    if attachment.kind == Attachment.Kind.DIRECTOR:
+        _default_director_of_publication(attachment.school, by=by)
+    structure = _structure_of(attachment)
+    if structure is not None:
+        rights_sync_structure(structure)
+    return attachment
+
+
+@transaction.atomic
+def attachment_remove(*, attachment: Attachment, by: User | None = None) -> None:
+    structure = _structure_of(attachment)
+    log(instance=attachment, action="wagtail.delete", user=by)
+    attachment.delete()
+    if structure is not None:
+        rights_sync_structure(structure)
+
+
+def _default_director_of_publication(school: School, *, by: User | None) -> None:
+    """By default the school's director is its director of publication."""
+    School.objects.select_for_update().get(pk=school.pk)
+    if RoleGrant.objects.open().filter(
+        role=Role.DIRECTOR_OF_PUBLICATION, school=school
+    ).exists():
+        return
+    director = (
+        Attachment.objects.for_year()
+        .filter(kind=Attachment.Kind.DIRECTOR, school=school)
+        .order_by("created_at")
+        .first()
+    )
+    if director is not None:
+        role_grant(role=Role.DIRECTOR_OF_PUBLICATION, user=director.user, school=school, by=by)
+
+
+def _lock_structure(school: School | None, collectivity: Collectivity | None):
+    """Serialise the changes of one structure's roles: the second writer waits
+    and then sees the first one's grant."""
+    if school is not None:
+        School.objects.select_for_update().get(pk=school.pk)
+    if collectivity is not None:
+        Collectivity.objects.select_for_update().get(pk=collectivity.pk)
+
+
+@transaction.atomic
+def role_grant(
+    *,
+    role: str,
+    user: User,
+    school: School | None = None,
+    collectivity: Collectivity | None = None,
+    by: User | None = None,
+    starts_at=None,
+    ends_at=None,
+    replace: bool = False,
+) -> RoleGrant:
+    """Grant a role. For a role held by one person at a time (director of
+    publication, référent ville), `replace=True` ends the current holder's grant
+    (a handover); otherwise a second holder is refused with a French message."""
+    _lock_structure(school, collectivity)
+    role = Role(role)
+    if replace and role in SINGLE_HOLDER_ROLES:
+        for current in RoleGrant.objects.open().filter(
+            role=role, school=school, collectivity=collectivity
+        ).exclude(user=user):
+            role_grant_end(grant=current, by=by)
+    grant = RoleGrant(
+        role=role, user=user, school=school, collectivity=collectivity, granted_by=by,
+        starts_at=starts_at or timezone.now(), ends_at=ends_at,
+    )
+    _save_validated(
+        grant,
+        "Ce rôle a déjà un titulaire en fonction pour cette structure : "
+        "mettez fin à son mandat avant d'en désigner un autre.",
+    )
+    log(instance=grant, action="profiles.role_grant", user=by,
+        data={"role": role.value, "user": user.username})
+    rights_sync_structure(grant.structure)
+    return grant
+
+
+@transaction.atomic
+def role_grant_end(*, grant: RoleGrant, by: User | None = None, at=None) -> RoleGrant:
+    """End a grant (it stays in the history). Ending an ended grant is refused."""
+    grant = RoleGrant.objects.select_for_update().get(pk=grant.pk)
+    if grant.ends_at is not None and grant.ends_at <= timezone.now():
+        raise PermissionDenied("Ce rôle a déjà pris fin.")
+    at = at or timezone.now()
+    if at < grant.starts_at:
+        at = grant.starts_at
+    grant.ends_at = at
+    grant.ended_by = by
+    grant.save(update_fields=["ends_at", "ended_by"])
+    log(instance=grant, action="profiles.role_end", user=by,
+        data={"role": grant.role, "user": grant.user.username})
+    rights_sync_structure(grant.structure)
+    return grant

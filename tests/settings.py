@@ -1,0 +1,22 @@
+"""Test settings: the production settings module, read with a test environment.
+
+DATABASE_URL is passed through untouched, so the same suite runs on SQLite (the
+default) and on PostgreSQL (DATABASE_URL=postgres://…)."""
+
+import os
+
+os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("SECRET_KEY", "tests-only-secret-key")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ.setdefault("EMAIL_URL", "locmem://")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.pop("REDIS_URL", None)
+
+from portal.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+MEDIA_ROOT = BASE_DIR / "test-results" / "media"  # noqa: F405
