@@ -289,7 +289,9 @@ class Attachment(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="attachment_target_matches_kind",
-                violation_error_message="La structure indiquée ne correspond pas à la nature du rattachement.",
+                violation_error_message=(
+                    "La structure indiquée ne correspond pas à la nature du rattachement."
+                ),
                 condition=(
                     Q(kind="pupil", school_class__isnull=False, school__isnull=False,
                       collectivity__isnull=True, pupil__isnull=True)
@@ -329,7 +331,9 @@ class Attachment(models.Model):
                 fields=["user", "collectivity", "school_year"],
                 condition=Q(kind="collectivity_staff"),
                 name="attachment_unique_collectivity_staff",
-                violation_error_message="Cette personne est déjà rattachée à cette collectivité cette année-là.",
+                violation_error_message=(
+                    "Cette personne est déjà rattachée à cette collectivité cette année-là."
+                ),
             ),
         ]
 
@@ -499,7 +503,10 @@ class RoleGrant(models.Model):
             if self.role == Role.DIRECTOR_OF_PUBLICATION and not self.user.ent_profiles.filter(
                 profile__in=[NationalProfile.DIRECTOR, NationalProfile.TEACHER]
             ).exists():
-                errors["user"] = "Le directeur de publication d'une école doit avoir le profil directeur ou enseignant."
+                errors["user"] = (
+                    "Le directeur de publication d'une école doit avoir le profil "
+                    "directeur ou enseignant."
+                )
             if self.role in COLLECTIVITY_ROLES and not self.user.ent_profiles.filter(
                 profile=NationalProfile.COLLECTIVITY
             ).exists():
