@@ -82,7 +82,6 @@ class SpacePage(Page):
     content_panels = Page.content_panels + [FieldPanel("intro")]
     subpage_types = ["pages.StandardPage"]
     is_creatable = False
-    template = "pages/space_page.html"
 
     class Meta:
         abstract = True
@@ -94,6 +93,7 @@ class SchoolSpacePage(SpacePage):
         verbose_name="école",
     )
     parent_page_types = ["pages.SchoolIndexPage"]
+    template = "pages/space_page.html"  # Wagtail's page metaclass does not inherit it
 
     class Meta:
         verbose_name = "espace d'école"
@@ -110,6 +110,7 @@ class CollectivitySpacePage(SpacePage):
         verbose_name="collectivité",
     )
     parent_page_types = ["pages.CollectivityIndexPage"]
+    template = "pages/space_page.html"
 
     class Meta:
         verbose_name = "espace de collectivité"

@@ -6,8 +6,7 @@ from types import SimpleNamespace
 from pages.models import StandardPage
 from pages.services import portal_tree_ensure, space_ensure_for_collectivity, space_ensure_for_school
 from profiles import services
-from profiles.models import Attachment, Role
-from profiles.models import NationalProfile as P
+from profiles.models import Attachment, NationalProfile as P, Role
 from tests.factories import (
     CollectivityFactory,
     SchoolClassFactory,

@@ -17,14 +17,12 @@ from profiles.models import (
     Circonscription,
     Collectivity,
     Departement,
+    NationalProfile as P,
     Role,
     RoleGrant,
     School,
     SchoolClass,
     User,
-)
-from profiles.models import (
-    NationalProfile as P,
 )
 from profiles.validators import luhn_complete, uai_check_letter
 
