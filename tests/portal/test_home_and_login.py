@@ -83,3 +83,11 @@ def test_home_query_count_is_constant_in_the_number_of_children(world, client,
         html = client.get("/").content.decode()
     assert html.count("<dd>") >= 8
     assert len(many.captured_queries) == baseline
+
+
+def test_logged_in_reader_sent_to_login_is_told_instead_of_looping(world, client):
+    client.force_login(world.parent)
+    response = client.get("/connexion/?next=/admin/")
+    assert response.status_code == 200
+    assert "n'a pas accès à la page demandée" in response.content.decode()
+    assert client.get("/connexion/").status_code == 302  # no next: back home

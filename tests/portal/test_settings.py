@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def run_manage(*args, env):
     base = {k: v for k, v in os.environ.items()
             if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE",
-                         "SECURE_SSL_REDIRECT", "EMAIL_URL"}}
+                         "SECURE_SSL_REDIRECT", "EMAIL_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     base.update(env)
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=base,
                           capture_output=True, text=True, timeout=120)
