@@ -5,6 +5,7 @@ admin validates, audits and re-derives rights exactly like every other door."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from wagtail import hooks
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -103,12 +104,15 @@ class RoleGrantDeleteView(generic.DeleteView):
         raise PermissionDenied("Un rôle ne se supprime pas : mettez-y fin pour garder l'historique.")
 
 
-def index_view_with(model, *related):
-    """An admin listing that fetches what its columns show in the same query."""
-    return type(
-        f"{model.__name__}IndexView", (generic.IndexView,),
-        {"queryset": model._default_manager.select_related(*related)},
-    )
+def index_view_with(model, *related, editable=True, deletable=True):
+    """An admin listing that fetches what its columns show in the same query, and
+    offers no edit (or delete) link where the model's lifecycle forbids it."""
+    attrs = {"queryset": model._default_manager.select_related(*related)}
+    if not editable:
+        attrs["get_edit_url"] = lambda self, instance: None
+    if not deletable:
+        attrs["get_delete_url"] = lambda self, instance: None
+    return type(f"{model.__name__}IndexView", (generic.IndexView,), attrs)
 
 
 class AcademieViewSet(ModelViewSet):
@@ -187,11 +191,13 @@ class UserProfileViewSet(ModelViewSet):
 class AttachmentViewSet(ModelViewSet):
     model = Attachment
     index_view_class = index_view_with(
-        Attachment, "user", "school", "school_class__school", "collectivity", "pupil"
+        Attachment, "user", "school", "school_class__school", "collectivity", "pupil",
+        editable=False,
     )
+    inspect_view_enabled = True
     icon = "link"
     form_fields = ["user", "kind", "school_year", "school", "school_class", "collectivity", "pupil"]
-    list_display = ["user", "kind", "target_label", "school_year"]
+    list_display = ["user", "kind", Column("target_label", label="Rattaché à"), "school_year"]
     list_filter = ["kind", "school_year"]
     search_fields = ["user__username", "user__last_name"]
     add_view_class = AttachmentCreateView
@@ -202,10 +208,15 @@ class AttachmentViewSet(ModelViewSet):
 
 class RoleGrantViewSet(ModelViewSet):
     model = RoleGrant
-    index_view_class = index_view_with(RoleGrant, "user", "school", "collectivity", "granted_by")
+    index_view_class = index_view_with(
+        RoleGrant, "user", "school", "collectivity", "granted_by", deletable=False
+    )
+    inspect_view_enabled = True
     icon = "key"
     form_fields = ["user", "role", "school", "collectivity", "starts_at", "ends_at"]
-    list_display = ["user", "role", "structure", "starts_at", "ends_at", "granted_by"]
+    list_display = [
+        "user", "role", Column("structure", label="Structure"), "starts_at", "ends_at", "granted_by"
+    ]
     list_filter = ["role"]
     search_fields = ["user__username", "user__last_name"]
     add_view_class = RoleGrantCreateView

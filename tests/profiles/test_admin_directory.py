@@ -102,3 +102,16 @@ def test_directors_cannot_manage_the_directory(client, world):
     client.force_login(world.director_j)
     assert client.get("/admin/ecoles/").status_code in (302, 403)
     assert client.get("/admin/roles/new/").status_code in (302, 403)
+
+
+def test_listings_offer_only_the_lifecycle_actions(admin_client, world):
+    attachment = Attachment.objects.filter(user=world.teacher_j).first()
+    html = admin_client.get("/admin/rattachements/").content.decode()
+    assert f"/admin/rattachements/edit/{attachment.pk}/" not in html
+    assert f"/admin/rattachements/inspect/{attachment.pk}/" in html
+    assert "Rattaché à" in html
+    assert admin_client.get(f"/admin/rattachements/inspect/{attachment.pk}/").status_code == 200
+    grant = RoleGrant.objects.filter(role=Role.PUBLISHER).first()
+    html = admin_client.get("/admin/roles/").content.decode()
+    assert f"/admin/roles/delete/{grant.pk}/" not in html
+    assert f"/admin/roles/edit/{grant.pk}/" in html
