@@ -32,7 +32,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.settings",
     "wagtail.embeds",
     "wagtail.sites",
-    "wagtail.users",
+    "pages.users_apps.PortalUsersAppConfig",  # wagtail.users, derived groups protected
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",
