@@ -20,3 +20,9 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 MEDIA_ROOT = BASE_DIR / "test-results" / "media"  # noqa: F405
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not memory: threads then get their own connections, so the concurrency
+    # tests run on SQLite too (writers serialised by BEGIN IMMEDIATE and the busy timeout).
+    (BASE_DIR / "test-results").mkdir(exist_ok=True)  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-results" / "test-db.sqlite3")}  # noqa: F405

@@ -119,8 +119,6 @@ def test_ending_a_grant_twice_is_refused(world):
 def test_concurrent_designations_one_wins_the_other_is_told():
     """Two administrators designate a director of publication for the same school at
     the same time: exactly one grant is created, the other gets the French refusal."""
-    if connection.vendor == "sqlite" and connection.settings_dict["NAME"].startswith("file:memorydb"):
-        pytest.skip("in-memory SQLite shares one connection between threads")
     school = SchoolFactory()
     candidates = [UserFactory(profiles=[P.DIRECTOR]) for _ in range(2)]
     barrier = threading.Barrier(2)
