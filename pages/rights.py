@@ -64,17 +64,21 @@ class GroupSpec:
     object_permissions: list[str] = field(default_factory=list)
 
 
-def _permissions(pairs):
-    pairs = list(pairs)
-    if not pairs:
-        return []
-    found = {
-        (p.content_type.app_label, p.codename): p
-        for p in Permission.objects.select_related("content_type").filter(
-            codename__in=[codename for _, codename in pairs]
-        )
-    }
-    return [found[pair] for pair in pairs]
+class PermissionIds:
+    """Permission ids by (app_label, codename), looked up once per derivation run."""
+
+    def __init__(self):
+        self._ids = None
+
+    def __call__(self, pairs) -> set[int]:
+        if self._ids is None:
+            self._ids = {
+                (app_label, codename): pk
+                for pk, app_label, codename in Permission.objects.values_list(
+                    "pk", "content_type__app_label", "codename"
+                )
+            }
+        return {self._ids[pair] for pair in pairs}
 
 
 def school_group_specs(school: School) -> list[GroupSpec]:
@@ -120,7 +124,8 @@ def _set_diff(existing: set, desired: set):
     return desired - existing, existing - desired
 
 
-def _sync_group(spec: GroupSpec, *, structure_field: str, structure, space, object_perm_model):
+def _sync_group(spec: GroupSpec, *, structure_field: str, structure, space, object_perm_model,
+                permission_ids: PermissionIds):
     space_group = (
         SpaceGroup.objects.select_related("group")
         .filter(kind=spec.kind, **{structure_field: structure})
@@ -137,7 +142,7 @@ def _sync_group(spec: GroupSpec, *, structure_field: str, structure, space, obje
         group.save(update_fields=["name"])
 
     # Global permission: access to the Wagtail admin.
-    global_perms = {p.pk for p in _permissions(GLOBAL_PERMISSIONS)}
+    global_perms = permission_ids(GLOBAL_PERMISSIONS)
     existing = set(group.permissions.values_list("pk", flat=True))
     if existing != global_perms:
         group.permissions.set(global_perms)
@@ -152,7 +157,7 @@ def _sync_group(spec: GroupSpec, *, structure_field: str, structure, space, obje
         membership.objects.bulk_create([membership(group=group, user_id=u) for u in to_add])
 
     # Page permissions on the space page, and nowhere else.
-    page_perms = {p.pk for p in _permissions(("wagtailcore", c) for c in spec.page_permissions)}
+    page_perms = permission_ids(("wagtailcore", c) for c in spec.page_permissions)
     desired = {(space.pk, p) for p in page_perms} if space else set()
     existing = set(
         GroupPagePermission.objects.filter(group=group).values_list("page_id", "permission_id")
@@ -165,7 +170,7 @@ def _sync_group(spec: GroupSpec, *, structure_field: str, structure, space, obje
     )
 
     # Media collection permissions.
-    collection_perms = {p.pk for p in _permissions(spec.collection_permissions)}
+    collection_perms = permission_ids(spec.collection_permissions)
     collection_id = space.collection_id if space else None
     desired = {(collection_id, p) for p in collection_perms} if collection_id else set()
     existing = set(
@@ -184,9 +189,7 @@ def _sync_group(spec: GroupSpec, *, structure_field: str, structure, space, obje
 
     # django-guardian object permissions on the structure (direct foreign keys).
     model = type(structure)
-    object_perms = {
-        p.pk for p in _permissions((model._meta.app_label, c) for c in spec.object_permissions)
-    }
+    object_perms = permission_ids((model._meta.app_label, c) for c in spec.object_permissions)
     desired = {(structure.pk, p) for p in object_perms}
     existing = set(
         object_perm_model.objects.filter(group=group).values_list(
@@ -204,19 +207,24 @@ def _sync_group(spec: GroupSpec, *, structure_field: str, structure, space, obje
 
 
 @transaction.atomic
-def rights_sync_school(school: School) -> None:
+def rights_sync_school(school: School, *, permission_ids: PermissionIds | None = None) -> None:
+    permission_ids = permission_ids or PermissionIds()
     space = SchoolSpacePage.objects.filter(school=school).first()
     for spec in school_group_specs(school):
         _sync_group(spec, structure_field="school", structure=school, space=space,
-                    object_perm_model=SchoolGroupObjectPermission)
+                    object_perm_model=SchoolGroupObjectPermission, permission_ids=permission_ids)
 
 
 @transaction.atomic
-def rights_sync_collectivity(collectivity: Collectivity) -> None:
+def rights_sync_collectivity(
+    collectivity: Collectivity, *, permission_ids: PermissionIds | None = None
+) -> None:
+    permission_ids = permission_ids or PermissionIds()
     space = CollectivitySpacePage.objects.filter(collectivity=collectivity).first()
     for spec in collectivity_group_specs(collectivity):
         _sync_group(spec, structure_field="collectivity", structure=collectivity, space=space,
-                    object_perm_model=CollectivityGroupObjectPermission)
+                    object_perm_model=CollectivityGroupObjectPermission,
+                    permission_ids=permission_ids)
 
 
 def rights_sync_structure(structure) -> None:
@@ -232,11 +240,12 @@ def rights_sync_all() -> dict[str, int]:
     """Re-derive everything (the `sync_rights` command; run it nightly so that grants
     that start or end at a given date take effect)."""
     schools = collectivities = 0
+    permission_ids = PermissionIds()
     for school in School.objects.iterator():
-        rights_sync_school(school)
+        rights_sync_school(school, permission_ids=permission_ids)
         schools += 1
     for collectivity in Collectivity.objects.iterator():
-        rights_sync_collectivity(collectivity)
+        rights_sync_collectivity(collectivity, permission_ids=permission_ids)
         collectivities += 1
     return {"schools": schools, "collectivities": collectivities}
 
