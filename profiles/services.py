@@ -4,6 +4,7 @@ validated, audited, and followed by the derivation of rights."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from wagtail.log_actions import log
 
@@ -19,6 +20,17 @@ from profiles.models import (
     User,
     UserProfile,
 )
+
+SINGLE_HOLDER_REFUSAL = {
+    Role.DIRECTOR_OF_PUBLICATION: (
+        "Cette école a déjà un directeur de publication en fonction. "
+        "Mettez fin à son mandat avant d'en désigner un autre."
+    ),
+    Role.REFERENT_VILLE: (
+        "Cette collectivité a déjà un référent ville en fonction. "
+        "Mettez fin à son mandat avant d'en désigner un autre."
+    ),
+}
 
 
 def profile_add(*, user: User, profile: str) -> UserProfile:
@@ -111,11 +123,17 @@ def role_grant(
     (a handover); otherwise a second holder is refused with a French message."""
     _lock_structure(school, collectivity)
     role = Role(role)
-    if replace and role in SINGLE_HOLDER_ROLES:
-        for current in RoleGrant.objects.open().filter(
+    if role in SINGLE_HOLDER_ROLES:
+        # Open grants, and grants whose planned end has not come yet, are current:
+        # the database forbids two open ones, this also forbids an overlap.
+        holders = RoleGrant.objects.filter(
             role=role, school=school, collectivity=collectivity
-        ).exclude(user=user):
-            role_grant_end(grant=current, by=by)
+        ).filter(Q(ends_at__isnull=True) | Q(ends_at__gt=timezone.now())).exclude(user=user)
+        if replace:
+            for current in holders:
+                role_grant_end(grant=current, by=by)
+        elif holders.exists():
+            raise ValidationError(SINGLE_HOLDER_REFUSAL[role])
     grant = RoleGrant(
         role=role, user=user, school=school, collectivity=collectivity, granted_by=by,
         starts_at=starts_at or timezone.now(), ends_at=ends_at,

@@ -144,3 +144,22 @@ def test_concurrent_designations_one_wins_the_other_is_told():
     refusal = next(o for o in outcomes if o != "ok")
     assert "directeur de publication en fonction" in refusal or "déjà un titulaire" in refusal
     assert RoleGrant.objects.open().filter(role=Role.DIRECTOR_OF_PUBLICATION, school=school).count() == 1
+
+
+def test_a_director_of_publication_leaving_later_still_blocks_a_second_one(world):
+    """Ending a grant at a future date keeps its holder current until then: no overlap."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    grant = RoleGrant.objects.open().get(role=Role.DIRECTOR_OF_PUBLICATION, school=world.school_j)
+    services.role_grant_end(grant=grant, at=timezone.now() + timedelta(days=30))
+    successor = UserFactory(profiles=[P.DIRECTOR])
+    with pytest.raises(ValidationError) as exc:
+        services.role_grant(role=Role.DIRECTOR_OF_PUBLICATION, user=successor, school=world.school_j)
+    assert "déjà un directeur de publication en fonction" in messages_of(exc)
+    # A handover ends the planned grant now.
+    services.role_grant(role=Role.DIRECTOR_OF_PUBLICATION, user=successor, school=world.school_j,
+                        replace=True)
+    current = RoleGrant.objects.current().filter(role=Role.DIRECTOR_OF_PUBLICATION, school=world.school_j)
+    assert [g.user for g in current] == [successor]
