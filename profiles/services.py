@@ -21,15 +21,17 @@ from profiles.models import (
     UserProfile,
 )
 
+
+def _constraint_message(name: str) -> str:
+    return next(c.violation_error_message for c in RoleGrant._meta.constraints if c.name == name)
+
+
+# The same French refusal as the database constraint that backs it.
 SINGLE_HOLDER_REFUSAL = {
-    Role.DIRECTOR_OF_PUBLICATION: (
-        "Cette école a déjà un directeur de publication en fonction. "
-        "Mettez fin à son mandat avant d'en désigner un autre."
+    Role.DIRECTOR_OF_PUBLICATION: _constraint_message(
+        "rolegrant_one_director_of_publication_per_school"
     ),
-    Role.REFERENT_VILLE: (
-        "Cette collectivité a déjà un référent ville en fonction. "
-        "Mettez fin à son mandat avant d'en désigner un autre."
-    ),
+    Role.REFERENT_VILLE: _constraint_message("rolegrant_one_referent_per_collectivity"),
 }
 
 
