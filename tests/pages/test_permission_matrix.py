@@ -92,3 +92,10 @@ def test_referent_explorer_shows_only_her_commune(world, client):
     for other in (world.space_j, world.space_t, world.space_b):
         assert other.title not in html
         assert f"/admin/pages/{other.pk}/" not in html
+
+
+def test_admin_page_search_shows_only_explorable_pages(world, client):
+    client.force_login(world.director_j)
+    html = client.get("/admin/pages/search/", {"q": "Présentation"}).content.decode()
+    assert f"/admin/pages/{world.page_j.pk}/" in html
+    assert f"/admin/pages/{world.page_f.pk}/" not in html
