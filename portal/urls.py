@@ -5,6 +5,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from portal import views
 from portal.forms import LoginForm
 
 urlpatterns = [
@@ -18,6 +19,10 @@ urlpatterns = [
         name="login",
     ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("mentions-legales/", views.legal_notice, name="legal_notice"),
+    path("donnees-personnelles/", views.legal_personal_data, name="legal_personal_data"),
+    path("accessibilite/", views.legal_accessibility, name="legal_accessibility"),
+    path("", include("profiles.urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
 ]

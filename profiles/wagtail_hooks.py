@@ -5,17 +5,26 @@ admin validates, audits and re-derives rights exactly like every other door."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from wagtail import hooks
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
 
-from profiles import services
+from profiles import selectors, services
+from profiles.forms import DataRequestCloseForm
 from profiles.models import (
     Academie,
     Attachment,
+    Charter,
     Circonscription,
     Collectivity,
+    DataRequest,
     Departement,
+    Role,
     RoleGrant,
     School,
     SchoolClass,
@@ -222,3 +231,106 @@ def register_directory():
 def register_directory_log_actions(actions):
     actions.register_action("profiles.role_grant", "Attribution d'un rôle", "Rôle attribué")
     actions.register_action("profiles.role_end", "Fin d'un rôle", "Rôle terminé")
+    actions.register_action("profiles.charter_decline", "Refus de la charte", "Charte refusée")
+    actions.register_action(
+        "profiles.data_request_submit", "Dépôt d'une demande RGPD", "Demande RGPD déposée"
+    )
+    actions.register_action(
+        "profiles.data_request_close", "Réponse à une demande RGPD", "Demande RGPD traitée"
+    )
+
+
+# --- The charter: a snippet with drafts, revisions and publication --------------
+
+
+class CharterViewSet(SnippetViewSet):
+    model = Charter
+    icon = "doc-full"
+    menu_label = "Charte d'utilisation"
+    menu_order = 260
+    add_to_admin_menu = True
+    list_display = ["version", "title", "effective_at", "requires_reacceptance", "live"]
+    copy_view_enabled = True
+    panels = [
+        MultiFieldPanel(
+            [FieldPanel("version"), FieldPanel("title"), FieldPanel("effective_at"),
+             FieldPanel("requires_reacceptance")],
+            heading="Version",
+        ),
+        FieldPanel("text_adult"),
+        FieldPanel("text_pupil"),
+    ]
+
+
+register_snippet(CharterViewSet)
+
+
+# --- Personal-data requests (« Demandes RGPD ») ------------------------------------
+
+
+class DataRequestPermissionPolicy(ModelPermissionPolicy):
+    """Académie staff see every request; a director of publication in office sees
+    the requests about her schools. Nobody adds or deletes requests in the admin:
+    users file them from « Mes données », and they are kept as history."""
+
+    def user_has_permission(self, user, action):
+        if not (user.is_active and user.is_authenticated) or action not in {"view", "change"}:
+            return False
+        return selectors.is_academie_staff(user) or RoleGrant.objects.current().filter(
+            user=user, role=Role.DIRECTOR_OF_PUBLICATION
+        ).exists()
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return self.user_has_permission(user, action) and selectors.data_request_can_close(
+            user, instance
+        )
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        if not self.user_has_any_permission(user, actions):
+            return DataRequest.objects.none()
+        return selectors.data_requests_handled_by(user)
+
+
+register_permission_policy(DataRequest, DataRequestPermissionPolicy(DataRequest))
+
+
+class DataRequestIndexView(generic.IndexView):
+    def get_base_queryset(self):
+        return selectors.data_requests_handled_by(self.request.user)
+
+
+class DataRequestEditView(ServiceErrorsAsFormErrors, generic.EditView):
+    """Answering a request closes it, through `services.data_request_close`."""
+
+    def get_object(self, queryset=None):
+        return selectors.data_requests_handled_by(self.request.user).get(pk=self.kwargs["pk"])
+
+    def save_instance(self):
+        data = self.form.cleaned_data
+        return services.data_request_close(
+            data_request=self.object, by=self.request.user, status=data["status"],
+            response=data["response"],
+        )
+
+
+class DataRequestViewSet(ModelViewSet):
+    model = DataRequest
+    icon = "form"
+    menu_label = "Demandes RGPD"
+    menu_order = 270
+    add_to_admin_menu = True
+    list_display = ["created_at", "kind", "user", "school", "status", "closed_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["user__username", "user__last_name", "message"]
+    index_view_class = DataRequestIndexView
+    edit_view_class = DataRequestEditView
+    copy_view_enabled = False
+    inspect_view_enabled = True
+
+    def get_form_class(self, for_update=False):
+        return DataRequestCloseForm
+
+
+@hooks.register("register_admin_viewset")
+def register_data_requests():
+    return DataRequestViewSet("demandes-rgpd")
