@@ -4,9 +4,12 @@ Attachments and role grants are saved through `profiles.services`, so that the
 admin validates, audits and re-derives rights exactly like every other door."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.admin.views import generic
+from wagtail.admin.views.generic.history import HistoryView
+from wagtail.admin.views.generic.usage import UsageView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
@@ -294,6 +297,28 @@ class DataRequestPermissionPolicy(ModelPermissionPolicy):
 register_permission_policy(DataRequest, DataRequestPermissionPolicy(DataRequest))
 
 
+class HandledRequestsOnly:
+    """Every admin view of a request looks it up among those routed to the user."""
+
+    def get_base_object_queryset(self):
+        return selectors.data_requests_handled_by(self.request.user)
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(self.get_base_object_queryset(), pk=self.kwargs["pk"])
+
+
+class DataRequestInspectView(HandledRequestsOnly, generic.InspectView):
+    pass
+
+
+class DataRequestHistoryView(HandledRequestsOnly, HistoryView):
+    pass
+
+
+class DataRequestUsageView(HandledRequestsOnly, UsageView):
+    pass
+
+
 class DataRequestIndexView(generic.IndexView):
     def get_base_queryset(self):
         return selectors.data_requests_handled_by(self.request.user)
@@ -303,7 +328,8 @@ class DataRequestEditView(ServiceErrorsAsFormErrors, generic.EditView):
     """Answering a request closes it, through `services.data_request_close`."""
 
     def get_object(self, queryset=None):
-        return selectors.data_requests_handled_by(self.request.user).get(pk=self.kwargs["pk"])
+        return get_object_or_404(selectors.data_requests_handled_by(self.request.user),
+                                 pk=self.kwargs["pk"])
 
     def save_instance(self):
         data = self.form.cleaned_data
@@ -320,9 +346,14 @@ class DataRequestViewSet(ModelViewSet):
     menu_order = 270
     add_to_admin_menu = True
     list_display = ["created_at", "kind", "user", "school", "status", "closed_at"]
+    inspect_view_fields = ["user", "kind", "message", "school", "created_at", "status",
+                           "response", "closed_at", "closed_by"]
     list_filter = ["status", "kind"]
     search_fields = ["user__username", "user__last_name", "message"]
     index_view_class = DataRequestIndexView
+    inspect_view_class = DataRequestInspectView
+    history_view_class = DataRequestHistoryView
+    usage_view_class = DataRequestUsageView
     edit_view_class = DataRequestEditView
     copy_view_enabled = False
     inspect_view_enabled = True
