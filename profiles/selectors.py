@@ -119,33 +119,34 @@ def charter_current(at=None) -> Charter | None:
     return Charter.objects.effective(at).order_by("-version").first()
 
 
+def _charter_state(at) -> tuple[int, object]:
+    """(required version, effective date of the next published version) in one query."""
+    in_force = Q(live=True, effective_at__lte=at)
+    agg = Charter.objects.aggregate(
+        substantial=Max("version", filter=in_force & Q(requires_reacceptance=True)),
+        first=Min("version", filter=in_force),
+        upcoming=Min("effective_at", filter=Q(live=True, effective_at__gt=at)),
+    )
+    return agg["substantial"] or agg["first"] or 0, agg["upcoming"]
+
+
 def charter_required_version(at=None) -> int:
     """The version everybody must have accepted (or a later one): the latest
     substantial version in force; if every version in force is minor, the first
     one. 0 when no charter is in force."""
-    agg = Charter.objects.effective(at).aggregate(
-        substantial=Max("version", filter=Q(requires_reacceptance=True)),
-        first=Min("version"),
-    )
-    return agg["substantial"] or agg["first"] or 0
-
-
-def _charter_state_timeout(at) -> int:
-    upcoming = (
-        Charter.objects.filter(live=True, effective_at__gt=at).order_by("effective_at")
-        .values_list("effective_at", flat=True).first()
-    )
-    if upcoming is None:
-        return CHARTER_STATE_TIMEOUT
-    return max(1, min(CHARTER_STATE_TIMEOUT, int((upcoming - at).total_seconds()) + 1))
+    return _charter_state(at or timezone.now())[0]
 
 
 def charter_required_version_cached() -> int:
+    """Cached until a charter is saved or deleted, or the next version comes into force."""
     required = cache.get(CHARTER_STATE_KEY)
     if required is None:
         now = timezone.now()
-        required = charter_required_version(now)
-        cache.set(CHARTER_STATE_KEY, required, _charter_state_timeout(now))
+        required, upcoming = _charter_state(now)
+        timeout = CHARTER_STATE_TIMEOUT
+        if upcoming is not None:
+            timeout = max(1, min(timeout, int((upcoming - now).total_seconds()) + 1))
+        cache.set(CHARTER_STATE_KEY, required, timeout)
     return required
 
 

@@ -155,3 +155,26 @@ def test_the_gate_costs_one_cache_round_trip_when_warm(teacher, django_assert_nu
     selectors.charter_gate_passes(teacher)  # warm the cache
     with django_assert_num_queries(0):
         assert selectors.charter_gate_passes(teacher)
+
+
+def test_a_version_coming_into_force_expires_the_cached_state(client, teacher, monkeypatch):
+    from django.core.cache import cache
+
+    v1 = CharterFactory(version=1)
+    services.charter_accept(user=teacher, charter=v1)
+    CharterFactory(version=2, effective_at=timezone.now() + datetime.timedelta(seconds=30))
+    timeouts = {}
+    real_set = cache.set
+
+    def spy(key, value, timeout=None, **kwargs):
+        timeouts[key] = timeout
+        return real_set(key, value, timeout, **kwargs)
+
+    monkeypatch.setattr(cache, "set", spy)
+    assert not is_gated(client)
+    assert 1 <= timeouts[selectors.CHARTER_STATE_KEY] <= 31
+    # Once version 2 is in force, she is asked again.
+    later = timezone.now() + datetime.timedelta(minutes=1)
+    cache.delete(selectors.CHARTER_STATE_KEY)  # what the expiry does
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert is_gated(client)
