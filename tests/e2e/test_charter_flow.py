@@ -1,0 +1,111 @@
+"""End to end, in Chromium: first login → charter → accept → she lands on the page
+she asked for; the second login goes straight through.
+
+The browser fixture lives in this module (the shared e2e fixtures are written
+elsewhere). Skipped when Chromium is not installed."""
+
+import os
+import shutil
+
+import pytest
+
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Chromium is not installed"),
+]
+
+
+@pytest.fixture
+def charter_browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run", "--disable-sync"],
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def outing_page():
+    from pages.models import StandardPage
+    from pages.services import portal_tree_ensure
+
+    home = portal_tree_ensure()
+    return home.add_child(instance=StandardPage(
+        title="Sortie au musée des Augustins", slug="sortie-musee",
+        intro="Les CM1 visitent le musée jeudi.",
+    ))
+
+
+def login(page, base_url, username):
+    page.get_by_label("Identifiant").fill(username)
+    page.get_by_label("Mot de passe").fill("secret")
+    page.get_by_role("button", name="Se connecter").click()
+
+
+def test_first_login_shows_the_charter_then_lands_on_the_page_she_asked_for(
+    live_server, charter_browser, outing_page
+):
+    from profiles.models import CharterAcceptance
+    from profiles.models import NationalProfile as P
+    from tests.factories import CharterFactory, UserFactory
+
+    charter = CharterFactory(version=1, text_adult="<p>Je respecte la neutralité du service public.</p>")
+    UserFactory(username="parent.e2e", profiles=[P.PARENT])
+    target = f"{live_server.url}/sortie-musee/"
+
+    context = charter_browser.new_context(locale="fr-FR")
+    page = context.new_page()
+    page.goto(target)
+    page.get_by_role("link", name="Se connecter").click()
+    login(page, live_server.url, "parent.e2e")
+
+    # First login: the charter, before anything else.
+    page.wait_for_url("**/charte/**")
+    assert "neutralité du service public" in page.content()
+    page.get_by_role("button", name="J'ai lu la charte et je l'accepte").click()
+    page.wait_for_url(target)
+    assert page.get_by_role("heading", name="Sortie au musée des Augustins").is_visible()
+    assert CharterAcceptance.objects.filter(user__username="parent.e2e", charter=charter).exists()
+
+    page.get_by_role("button", name="Se déconnecter").click()
+    context.close()
+
+    # Second login, in a fresh browser: straight to the page.
+    context = charter_browser.new_context(locale="fr-FR")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/connexion/?next=/sortie-musee/")
+    login(page, live_server.url, "parent.e2e")
+    page.wait_for_url(target)
+    assert "/charte/" not in page.url
+    assert page.get_by_role("heading", name="Sortie au musée des Augustins").is_visible()
+    context.close()
+
+
+def test_declining_logs_her_out_with_whom_to_contact(live_server, charter_browser):
+    from profiles.models import NationalProfile as P
+    from tests.factories import CharterFactory, UserFactory
+
+    CharterFactory(version=1)
+    UserFactory(username="eleve.e2e", profiles=[P.PUPIL])
+    context = charter_browser.new_context(locale="fr-FR")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/connexion/?next=/mes-donnees/")
+    login(page, live_server.url, "eleve.e2e")
+    page.wait_for_url("**/charte/**")
+    assert "Texte pour les élèves" in page.content()
+    page.get_by_role("button", name="Je refuse la charte").click()
+    assert page.get_by_role("heading", name="Vous avez refusé la charte d'utilisation").is_visible()
+    page.goto(f"{live_server.url}/mes-donnees/")
+    assert "/connexion/" in page.url
+    context.close()
