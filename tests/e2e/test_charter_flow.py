@@ -33,6 +33,11 @@ def charter_browser():
             yield browser
         finally:
             browser.close()
+            # While Playwright's loop runs, asgiref gives the ORM calls of the test a
+            # connection of their own: close it, or PostgreSQL keeps the session open.
+            from django.db import connections
+
+            connections.close_all()
 
 
 @pytest.fixture
