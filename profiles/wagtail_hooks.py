@@ -3,8 +3,10 @@
 Attachments and role grants are saved through `profiles.services`, so that the
 admin validates, audits and re-derives rights exactly like every other door."""
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.admin.views import generic
@@ -15,6 +17,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import DeleteView as SnippetDeleteView
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from profiles import selectors, services
@@ -246,12 +249,28 @@ def register_directory_log_actions(actions):
 # --- The charter: a snippet with drafts, revisions and publication --------------
 
 
+class CharterDeleteView(SnippetDeleteView):
+    """A version someone accepted is the proof of that acceptance: it is never deleted."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if self.object.acceptances.exists():
+            messages.error(
+                request,
+                "Cette version de la charte a déjà été acceptée : elle ne peut pas être supprimée, "
+                "car elle prouve ce que les utilisateurs ont accepté. Pour la remplacer, publiez "
+                "une nouvelle version.",
+            )
+            return redirect(reverse(self.edit_url_name, args=[self.object.pk]))
+        return super().dispatch(request, *args, **kwargs)
+
+
 class CharterViewSet(SnippetViewSet):
     model = Charter
     icon = "doc-full"
     menu_label = "Charte d'utilisation"
     menu_order = 260
     add_to_admin_menu = True
+    delete_view_class = CharterDeleteView
     list_display = ["version", "title", "effective_at", "requires_reacceptance", "live"]
     copy_view_enabled = True
     panels = [

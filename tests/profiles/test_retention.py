@@ -108,7 +108,10 @@ def test_apply_deletes_leavers_and_keeps_their_pages_anonymously(people, world):
     assert ModelLogEntry.objects.filter(label__contains=name).exists()
     out = StringIO()
     call_command("apply_retention", "--apply", stdout=out)
-    assert "3 personne(s) supprimée(s)" in out.getvalue()
+    report = out.getvalue()
+    assert "3 personne(s) supprimée(s)" in report
+    assert f"#{people['ex_director'].pk} (National_DIR)" in report
+    assert not any(username in report for username in LEAVERS)  # no names in the logs
     remaining = set(User.objects.values_list("username", flat=True))
     assert not (remaining & LEAVERS)
     assert {"role.recent", "nouveau", "super", "agent.academie", "parent.martin"} <= remaining

@@ -40,7 +40,12 @@ class Command(BaseCommand):
             keep_authored = not selectors.has_objected(user)
             with transaction.atomic():
                 lines = registry.retain(user, keep_authored=keep_authored, apply=apply)
-                label = f"#{user.pk} {user.username}"
+                profiles = ", ".join(sorted(user.ent_profiles.values_list("profile", flat=True)))
+                # The dry run names people so that an operator can check; the real run
+                # does not write the names of the people it deletes into the logs.
+                label = f"#{user.pk} ({profiles or 'sans profil'})" if apply else (
+                    f"#{user.pk} {user.username} ({profiles or 'sans profil'})"
+                )
                 if apply:
                     # No audit entry naming her: the report is the trace.
                     user.delete()
