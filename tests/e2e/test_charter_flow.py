@@ -8,6 +8,7 @@ import os
 import shutil
 
 import pytest
+from playwright.sync_api import expect
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
 
@@ -77,13 +78,14 @@ def test_first_login_shows_the_charter_then_lands_on_the_page_she_asked_for(
 
     # First login: the charter, before anything else.
     page.wait_for_url("**/charte/**")
-    assert "neutralité du service public" in page.content()
+    expect(page.get_by_text("Je respecte la neutralité du service public.")).to_be_visible()
     page.get_by_role("button", name="J'ai lu la charte et je l'accepte").click()
     page.wait_for_url(target)
-    assert page.get_by_role("heading", name="Sortie au musée des Augustins").is_visible()
+    expect(page.get_by_role("heading", name="Sortie au musée des Augustins")).to_be_visible()
     assert CharterAcceptance.objects.filter(user__username="parent.e2e", charter=charter).exists()
 
     page.get_by_role("button", name="Se déconnecter").click()
+    expect(page.get_by_role("banner").get_by_role("link", name="Se connecter")).to_be_visible()
     context.close()
 
     # Second login, in a fresh browser: straight to the page.
@@ -93,7 +95,7 @@ def test_first_login_shows_the_charter_then_lands_on_the_page_she_asked_for(
     login(page, live_server.url, "parent.e2e")
     page.wait_for_url(target)
     assert "/charte/" not in page.url
-    assert page.get_by_role("heading", name="Sortie au musée des Augustins").is_visible()
+    expect(page.get_by_role("heading", name="Sortie au musée des Augustins")).to_be_visible()
     context.close()
 
 
@@ -108,9 +110,9 @@ def test_declining_logs_her_out_with_whom_to_contact(live_server, charter_browse
     page.goto(f"{live_server.url}/connexion/?next=/mes-donnees/")
     login(page, live_server.url, "eleve.e2e")
     page.wait_for_url("**/charte/**")
-    assert "Texte pour les élèves" in page.content()
+    expect(page.get_by_text("Texte pour les élèves, version 1.")).to_be_visible()
     page.get_by_role("button", name="Je refuse la charte").click()
-    assert page.get_by_role("heading", name="Vous avez refusé la charte d'utilisation").is_visible()
+    expect(page.get_by_role("heading", name="Vous avez refusé la charte d'utilisation")).to_be_visible()
     page.goto(f"{live_server.url}/mes-donnees/")
-    assert "/connexion/" in page.url
+    page.wait_for_url("**/connexion/**")
     context.close()
