@@ -186,7 +186,8 @@ def charter_decline(*, user: User, charter: Charter | None) -> list[RoleGrant]:
     her out). Returns the directors of publication she may contact."""
     if charter is not None:
         log(instance=charter, action="profiles.charter_decline", user=user)
-    return selectors.school_directors(selectors.user_school_ids(user))
+    directors = selectors.school_directors(selectors.user_school_ids(user))
+    return [grant for grant in directors if grant.user_id != user.pk]
 
 
 # --- Personal-data requests ------------------------------------------------------

@@ -59,6 +59,16 @@ def charter(request):
     })
 
 
+def _add_service_errors(form, exc: ValidationError) -> None:
+    """Show a service's French ValidationError on the form, field by field when it can."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error)
+    else:
+        form.add_error(None, exc.messages)
+
+
 @login_required
 def my_data(request):
     """What the portal holds about her, and her requests on it."""
@@ -71,11 +81,7 @@ def my_data(request):
             try:
                 services.data_request_submit(user=user, **form.cleaned_data)
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items() if hasattr(exc, "error_dict") else (
-                    (None, exc.messages),
-                ):
-                    for error in errors:
-                        form.add_error(field, error)
+                _add_service_errors(form, exc)
             else:
                 messages.success(
                     request, "Votre demande est enregistrée. Vous suivrez sa réponse sur cette page."

@@ -178,3 +178,10 @@ def test_a_version_coming_into_force_expires_the_cached_state(client, teacher, m
     cache.delete(selectors.CHARTER_STATE_KEY)  # what the expiry does
     monkeypatch.setattr(timezone, "now", lambda: later)
     assert is_gated(client)
+
+
+def test_a_director_who_declines_is_not_told_to_contact_herself(world):
+    charter = CharterFactory(version=1)
+    assert services.charter_decline(user=world.director_j, charter=charter) == []
+    contacts = services.charter_decline(user=world.teacher_j, charter=charter)
+    assert [grant.user for grant in contacts] == [world.director_j]

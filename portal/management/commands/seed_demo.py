@@ -138,7 +138,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             "Démonstration prête. Comptes (mot de passe « demo ») : admin, directrice.jaures, "
             "enseignant.jaures, referent.toulouse, agent.toulouse, parent.martin, "
-            "parent.durand, eleve.martin."
+            "parent.durand, eleve.martin. À la première connexion, chacun accepte la charte."
         ))
 
     def seed(self):
