@@ -39,5 +39,8 @@ def retain_pages(user, *, keep_authored: bool, apply: bool) -> str:
 
 
 def register_pages_part() -> None:
-    registry.register(PersonalDataPart("pages", "Pages dont vous êtes l'auteur", export_pages,
-                                       retain_pages, order=60))
+    registry.register(PersonalDataPart(
+        "pages", "Pages dont vous êtes l'auteur", export_pages, retain_pages, order=60,
+        labels={"titre": "Titre", "chemin": "Adresse", "publiee": "Publiée",
+                "premiere_publication": "Première publication"},
+    ))

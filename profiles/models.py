@@ -674,5 +674,5 @@ class DataRequest(models.Model):
     @property
     def routed_to_label(self) -> str:
         if self.school_id:
-            return f"Direction de l'école {self.school.name}"
+            return f"Direction de « {self.school.name} »"
         return "Services de l'académie (délégué à la protection des données)"

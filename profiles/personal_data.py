@@ -16,10 +16,12 @@ publications, association messages and read receipts add their own parts.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,8 @@ class PersonalDataPart:
     export: Callable
     retain: Callable | None = None
     order: int = 100
+    # French labels of the export's keys, for the « Mes données » page.
+    labels: dict = field(default_factory=dict)
 
 
 class PersonalDataRegistry:
@@ -54,6 +58,25 @@ class PersonalDataRegistry:
             ],
         }
 
+    def display(self, export: dict) -> list[dict]:
+        """The export, made readable: French labels, dates and yes/no in French."""
+        parts = {p.key: p for p in self.parts}
+        sections = []
+        for section in export["sections"]:
+            labels = parts[section["key"]].labels if section["key"] in parts else {}
+            data = section["data"]
+            rows = [data] if isinstance(data, dict) else list(data)
+            sections.append({
+                "key": section["key"],
+                "label": section["label"],
+                "rows": [
+                    [(labels.get(k, k), _readable(v)) for k, v in row.items()]
+                    if isinstance(row, dict) else [("", _readable(row))]
+                    for row in rows
+                ],
+            })
+        return sections
+
     def retain(self, user, *, keep_authored: bool, apply: bool) -> list[str]:
         lines = []
         for part in self.parts:
@@ -69,6 +92,31 @@ registry = PersonalDataRegistry()
 
 def _dt(value):
     return timezone.localtime(value).isoformat() if value else None
+
+
+def _readable(value):
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return date_format(timezone.localtime(moment), "j F Y à H:i")
+    return value
+
+
+LABELS = {
+    "identifiant": "Identifiant", "prenom": "Prénom", "nom": "Nom", "courriel": "Courriel",
+    "compte_cree_le": "Compte créé le", "derniere_connexion": "Dernière connexion",
+    "actif": "Compte actif", "profil": "Code national", "libelle": "Profil", "depuis": "Depuis le",
+    "nature": "Nature", "annee_scolaire": "Année scolaire", "structure": "Structure",
+    "role": "Rôle", "debut": "Début", "fin": "Fin", "version": "Version",
+    "acceptee_le": "Acceptée le", "demande": "Demande", "ecole": "École", "etat": "État",
+    "reponse": "Réponse", "deposee_le": "Déposée le", "close_le": "Close le",
+}
 
 
 # --- The directory's own part --------------------------------------------------
@@ -186,13 +234,15 @@ def _log_entries_about(user):
 
 def register_profiles_parts() -> None:
     for part in (
-        PersonalDataPart("account", "Compte", export_account, retain_directory, order=0),
-        PersonalDataPart("profiles", "Profils ENT", export_profiles, order=10),
-        PersonalDataPart("attachments", "Rattachements", export_attachments, order=20),
-        PersonalDataPart("roles", "Rôles", export_roles, order=30),
+        PersonalDataPart("account", "Compte", export_account, retain_directory, order=0,
+                         labels=LABELS),
+        PersonalDataPart("profiles", "Profils ENT", export_profiles, order=10, labels=LABELS),
+        PersonalDataPart("attachments", "Rattachements", export_attachments, order=20,
+                         labels=LABELS),
+        PersonalDataPart("roles", "Rôles", export_roles, order=30, labels=LABELS),
         PersonalDataPart("charter_acceptances", "Acceptations de la charte",
-                         export_charter_acceptances, order=40),
+                         export_charter_acceptances, order=40, labels=LABELS),
         PersonalDataPart("data_requests", "Demandes relatives aux données",
-                         export_data_requests, order=50),
+                         export_data_requests, order=50, labels=LABELS),
     ):
         registry.register(part)

@@ -88,7 +88,7 @@ def my_data(request):
                 )
                 return redirect("my_data")
     return render(request, "profiles/my_data.html", {
-        "export": registry.export(user),
+        "sections": registry.display(registry.export(user)),
         "requests": selectors.data_requests_of(user),
         "form": form,
     })

@@ -64,6 +64,8 @@ def test_my_data_page_shows_what_is_held(client, world):
     assert "directrice.jaures" in html
     assert "Directeur de publication de l&#x27;école" in html
     assert "Télécharger mes données" in html
+    assert "<dt>Prénom</dt>" in html and "<dt>Compte créé le</dt>" in html  # readable labels
+    assert "<dd>oui</dd>" in html  # « Compte actif », not « True »
 
 
 def test_my_data_requires_login(client, db):
