@@ -159,8 +159,11 @@ def role_grant_end(*, grant: RoleGrant, by: User | None = None, at=None) -> Role
 
 
 def charter_cache_clear(**_kwargs) -> None:
-    """Forget the cached required version (called when a charter is saved or deleted)."""
+    """Forget the cached required version (called when a charter is saved or deleted):
+    now, and again after commit, so that a request computing the state from the old
+    rows in between cannot keep it cached."""
     cache.delete(selectors.CHARTER_STATE_KEY)
+    transaction.on_commit(lambda: cache.delete(selectors.CHARTER_STATE_KEY))
 
 
 @transaction.atomic
