@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.middleware.CharterGateMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -228,3 +229,9 @@ LOGGING = {
 
 # Current school year, used as the default of new attachments and classes.
 SCHOOL_YEAR = env_str("SCHOOL_YEAR", "2026-2027")
+
+# Personal data: days after which the account of someone who no longer has a
+# reason to hold one (no attachment, no role) is deleted by `apply_retention`.
+# The national ENT framework says "within three months": 60 days, with the command
+# run daily, leaves a month of margin for a failed run to be noticed.
+RETENTION_GRACE_DAYS = env_int("RETENTION_GRACE_DAYS", 60)

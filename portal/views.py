@@ -1,5 +1,9 @@
+"""The portal's own views: login, and the legal pages (reachable from every page and
+without having accepted the charter)."""
+
 from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect
+from django.views.generic import TemplateView
 
 from portal.forms import LoginForm
 
@@ -19,3 +23,12 @@ class LoginView(auth_views.LoginView):
                 return redirect(self.get_default_redirect_url())
             return self.render_to_response(self.get_context_data(access_denied=True))
         return super().get(request, *args, **kwargs)
+
+
+class LegalPage(TemplateView):
+    pass
+
+
+legal_notice = LegalPage.as_view(template_name="portal/legal/legal_notice.html")
+legal_personal_data = LegalPage.as_view(template_name="portal/legal/personal_data.html")
+legal_accessibility = LegalPage.as_view(template_name="portal/legal/accessibility.html")

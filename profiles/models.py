@@ -7,7 +7,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from wagtail.models import DraftStateMixin, RevisionMixin
 
+from pages.models import SanitizedRichTextField
 from profiles.validators import (
     validate_insee_code,
     validate_school_year,
@@ -532,3 +534,145 @@ class CollectivityUserObjectPermission(UserObjectPermissionBase):
 
 class CollectivityGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Collectivity, on_delete=models.CASCADE)
+
+
+# --- The usage charter (charte d'utilisation) --------------------------------
+
+
+class CharterQuerySet(models.QuerySet):
+    def effective(self, at=None):
+        """Published charters whose effective date has passed."""
+        at = at or timezone.now()
+        return self.filter(live=True, effective_at__lte=at)
+
+
+class Charter(DraftStateMixin, RevisionMixin, models.Model):
+    """One version of the usage charter, with a text for adults and a text written
+    for pupils. Académie staff edit it in the Wagtail admin (drafts, revisions,
+    publication); only a published version whose effective date has passed is
+    shown to users and gates the portal.
+
+    `requires_reacceptance` says whether this version is a substantial change
+    (everybody accepts again) or a minor one (a typo: earlier acceptances stand)."""
+
+    version = models.PositiveIntegerField(
+        "numéro de version", unique=True,
+        help_text="Croissant : la version la plus haute en vigueur est la charte actuelle.",
+    )
+    title = models.CharField("titre", max_length=200, default="Charte d'utilisation de l'ENT-école")
+    text_adult = SanitizedRichTextField("texte pour les adultes")
+    text_pupil = SanitizedRichTextField(
+        "texte pour les élèves", help_text="Écrit pour être compris par un élève d'école primaire."
+    )
+    effective_at = models.DateTimeField("en vigueur à partir du", default=timezone.now)
+    requires_reacceptance = models.BooleanField(
+        "exige une nouvelle acceptation", default=True,
+        help_text=(
+            "Cochez pour un changement substantiel : chacun devra accepter à nouveau la charte. "
+            "Décochez pour une correction mineure (coquille) : les acceptations précédentes valent."
+        ),
+    )
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+
+    objects = CharterQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "charte d'utilisation"
+        verbose_name_plural = "chartes d'utilisation"
+        ordering = ["-version"]
+
+    def __str__(self):
+        return f"{self.title} — version {self.version}"
+
+    def text_for(self, *, pupil: bool) -> str:
+        return self.text_pupil if pupil else self.text_adult
+
+
+class CharterAcceptance(models.Model):
+    """Who accepted which version, when — and nothing more."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="charter_acceptances",
+        verbose_name="personne",
+    )
+    charter = models.ForeignKey(
+        Charter, on_delete=models.PROTECT, related_name="acceptances", verbose_name="charte"
+    )
+    accepted_at = models.DateTimeField("acceptée le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "acceptation de la charte"
+        verbose_name_plural = "acceptations de la charte"
+        ordering = ["-accepted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "charter"], name="charteracceptance_unique",
+                violation_error_message="Cette personne a déjà accepté cette version de la charte.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} — version {self.charter.version} — {self.accepted_at:%d/%m/%Y}"
+
+
+# --- Personal-data requests (RGPD) --------------------------------------------
+
+
+class DataRequest(models.Model):
+    """A request to exercise a right on personal data (rectification, opposition,
+    limitation, post-mortem directives). Routed to the director of publication of
+    the school it concerns, or to académie staff; its status is visible to the
+    requester. Lifecycle: open → closed (done or refused), one transition, in
+    `profiles.services`."""
+
+    class Kind(models.TextChoices):
+        RECTIFICATION = "rectification", "Rectification de mes données"
+        OPPOSITION = "opposition", "Opposition à un traitement"
+        LIMITATION = "limitation", "Limitation d'un traitement"
+        POST_MORTEM = "post_mortem", "Directives post-mortem"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "En cours de traitement"
+        DONE = "done", "Traitée"
+        REFUSED = "refused", "Refusée (réponse motivée)"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="data_requests",
+        verbose_name="demandeur",
+    )
+    kind = models.CharField("nature", max_length=20, choices=Kind.choices)
+    message = models.TextField("demande", max_length=4000)
+    school = models.ForeignKey(
+        School, on_delete=models.SET_NULL, null=True, blank=True, related_name="data_requests",
+        verbose_name="école concernée",
+        help_text="Vide : la demande est traitée par les services de l'académie.",
+    )
+    status = models.CharField("état", max_length=10, choices=Status.choices, default=Status.OPEN)
+    response = models.TextField("réponse", blank=True)
+    created_at = models.DateTimeField("déposée le", auto_now_add=True)
+    closed_at = models.DateTimeField("close le", null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name="traitée par",
+    )
+
+    class Meta:
+        verbose_name = "demande RGPD"
+        verbose_name_plural = "demandes RGPD"
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="datarequest_closed_has_date",
+                condition=Q(status="open", closed_at__isnull=True)
+                | (~Q(status="open") & Q(closed_at__isnull=False)),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.user} ({self.created_at:%d/%m/%Y})"
+
+    @property
+    def routed_to_label(self) -> str:
+        if self.school_id:
+            return f"Direction de « {self.school.name} »"
+        return "Services de l'académie (délégué à la protection des données)"

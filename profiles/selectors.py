@@ -1,8 +1,25 @@
 """Read helpers of the directory (no writes here)."""
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
-from profiles.models import Attachment, RoleGrant, User, current_school_year
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Exists, Max, Min, OuterRef, Q
+from django.utils import timezone
+
+from profiles.models import (
+    Attachment,
+    Charter,
+    CharterAcceptance,
+    DataRequest,
+    NationalProfile,
+    Role,
+    RoleGrant,
+    School,
+    User,
+    current_school_year,
+)
 
 
 @dataclass
@@ -75,3 +92,233 @@ def user_overview(user: User) -> UserOverview:
     )
     overview.can_access_admin = user.has_perm("wagtailadmin.access_admin")
     return overview
+
+
+# --- The charter ---------------------------------------------------------------
+#
+# The gate asks one question per request: "has this user accepted a version at
+# least as recent as the one everybody must have accepted?". Both numbers live in
+# the cache and are read with one `get_many` (one round trip):
+#   - CHARTER_STATE_KEY: the required version (0 = no charter, everybody passes),
+#     invalidated when a charter is saved or deleted, and expiring when a
+#     published version's effective date arrives;
+#   - charter-ok:<user id>: the highest version she has accepted, set when she
+#     accepts (`services.charter_accept`).
+
+CHARTER_STATE_KEY = "charter:required-version"
+CHARTER_STATE_TIMEOUT = 300  # seconds; a safety net, invalidation does the real work
+CHARTER_USER_TIMEOUT = 24 * 3600
+
+
+def charter_user_key(user_id: int) -> str:
+    return f"charter-ok:{user_id}"
+
+
+def charter_current(at=None) -> Charter | None:
+    """The charter in force: the highest published version whose date has passed."""
+    return Charter.objects.effective(at).order_by("-version").first()
+
+
+def _charter_state(at) -> tuple[int, object]:
+    """(required version, effective date of the next published version) in one query."""
+    in_force = Q(live=True, effective_at__lte=at)
+    agg = Charter.objects.aggregate(
+        substantial=Max("version", filter=in_force & Q(requires_reacceptance=True)),
+        first=Min("version", filter=in_force),
+        upcoming=Min("effective_at", filter=Q(live=True, effective_at__gt=at)),
+    )
+    return agg["substantial"] or agg["first"] or 0, agg["upcoming"]
+
+
+def charter_required_version(at=None) -> int:
+    """The version everybody must have accepted (or a later one): the latest
+    substantial version in force; if every version in force is minor, the first
+    one. 0 when no charter is in force."""
+    return _charter_state(at or timezone.now())[0]
+
+
+def charter_required_version_cached() -> int:
+    """Cached until a charter is saved or deleted, or the next version comes into force."""
+    required = cache.get(CHARTER_STATE_KEY)
+    if required is None:
+        now = timezone.now()
+        required, upcoming = _charter_state(now)
+        timeout = CHARTER_STATE_TIMEOUT
+        if upcoming is not None:
+            timeout = max(1, min(timeout, int((upcoming - now).total_seconds()) + 1))
+        cache.set(CHARTER_STATE_KEY, required, timeout)
+    return required
+
+
+def charter_accepted_version(user: User) -> int:
+    """The highest charter version she has accepted (0 if none)."""
+    return (
+        CharterAcceptance.objects.filter(user=user).aggregate(v=Max("charter__version"))["v"] or 0
+    )
+
+
+def charter_gate_passes(user: User) -> bool:
+    """True when she may use the portal. One cache round trip when warm."""
+    user_key = charter_user_key(user.pk)
+    found = cache.get_many([CHARTER_STATE_KEY, user_key])
+    required = found.get(CHARTER_STATE_KEY)
+    if required is None:
+        required = charter_required_version_cached()
+    if required == 0:
+        return True
+    accepted = found.get(user_key)
+    if accepted is None or accepted < required:
+        # Cold cache, or a new version since she last accepted: ask the database.
+        accepted = charter_accepted_version(user)
+        cache.set(user_key, accepted, CHARTER_USER_TIMEOUT)
+    return accepted >= required
+
+
+def charter_needs_acceptance(user: User) -> bool:
+    """Uncached: does she have to accept the charter before going on?"""
+    required = charter_required_version()
+    return required > 0 and charter_accepted_version(user) < required
+
+
+def is_pupil_reader(user: User) -> bool:
+    """A pupil with no adult profile reads the version of the charter written for pupils."""
+    profiles = {p.profile for p in user.ent_profiles.all()}
+    return NationalProfile.PUPIL in profiles and profiles == {NationalProfile.PUPIL}
+
+
+def user_school_ids(user: User, school_year: str | None = None) -> set[int]:
+    """Schools she is attached to this year, directly or through her children."""
+    year = school_year or current_school_year()
+    children = Attachment.objects.filter(
+        user=user, kind=Attachment.Kind.GUARDIAN, school_year=year
+    ).values("pupil_id")
+    return set(
+        Attachment.objects.filter(school_year=year, school__isnull=False)
+        .filter(Q(user=user) | Q(kind=Attachment.Kind.PUPIL, user_id__in=children))
+        .values_list("school_id", flat=True)
+    )
+
+
+def user_schools(user: User) -> list[School]:
+    return list(School.objects.filter(pk__in=user_school_ids(user)).order_by("name"))
+
+
+def school_directors(school_ids) -> list[RoleGrant]:
+    """Current directors of publication of these schools."""
+    return list(
+        RoleGrant.objects.current()
+        .filter(role=Role.DIRECTOR_OF_PUBLICATION, school_id__in=list(school_ids))
+        .select_related("user", "school")
+        .order_by("school__name")
+    )
+
+
+# --- Personal-data requests ------------------------------------------------------
+
+
+def is_academie_staff(user: User) -> bool:
+    return user.is_superuser or user.ent_profiles.filter(profile=NationalProfile.ACADEMIE).exists()
+
+
+def academie_staff():
+    return User.objects.filter(is_active=True).filter(
+        Q(is_superuser=True) | Q(ent_profiles__profile=NationalProfile.ACADEMIE)
+    ).distinct()
+
+
+def data_request_handlers(data_request: DataRequest):
+    """The people who act on a request: the current director(s) of publication of
+    the school it concerns; académie staff when it concerns no school, or when the
+    school has no director of publication in office."""
+    if data_request.school_id:
+        directors = User.objects.filter(
+            is_active=True,
+            role_grants__in=RoleGrant.objects.current().filter(
+                role=Role.DIRECTOR_OF_PUBLICATION, school_id=data_request.school_id
+            ),
+        ).distinct()
+        if directors.exists():
+            return directors
+    return academie_staff()
+
+
+def data_requests_of(user: User):
+    return DataRequest.objects.filter(user=user).select_related("school")
+
+
+def data_requests_handled_by(user: User):
+    """Requests this user acts on: all of them for académie staff; for a director
+    of publication, those concerning her schools."""
+    qs = DataRequest.objects.select_related("user", "school", "closed_by")
+    if is_academie_staff(user):
+        return qs
+    schools = RoleGrant.objects.current().filter(
+        user=user, role=Role.DIRECTOR_OF_PUBLICATION
+    ).values("school_id")
+    return qs.filter(school_id__in=schools)
+
+
+def data_request_can_close(user: User, data_request: DataRequest) -> bool:
+    return data_requests_handled_by(user).filter(pk=data_request.pk).exists()
+
+
+# --- Retention ---------------------------------------------------------------------
+
+
+def school_year_end(school_year: str):
+    """A school year « 2025-2026 » ends on 31 August 2026 (end of day, Paris time)."""
+    from datetime import datetime
+
+    end_year = int(school_year.split("-")[1])
+    return timezone.make_aware(datetime(end_year, 9, 1)) - timedelta(microseconds=1)
+
+
+def leavers(*, now=None, grace_days: int | None = None):
+    """People who no longer have a reason to hold an account, for longer than the
+    grace period. See docs/OPERATIONS.md, « Conservation des données ».
+
+    A leaver is a user who
+    - is neither staff nor superuser, and holds no académie profile;
+    - has no attachment for the current school year or a later one;
+    - holds no role grant that is open or ends in the future;
+    - and whose last reason ended more than `grace_days` ago: the end of the
+      school year of her last attachment (31 August), the end of her last role
+      grant — or, if she never had either, the day her account was created.
+    Returns (user, reason_ended_at) pairs."""
+    now = now or timezone.now()
+    grace = timedelta(days=settings.RETENTION_GRACE_DAYS if grace_days is None else grace_days)
+    year = current_school_year()
+    candidates = (
+        User.objects.filter(is_staff=False, is_superuser=False)
+        .exclude(ent_profiles__profile=NationalProfile.ACADEMIE)
+        .exclude(Exists(Attachment.objects.filter(user=OuterRef("pk"), school_year__gte=year)))
+        .exclude(Exists(RoleGrant.objects.filter(user=OuterRef("pk")).filter(
+            Q(ends_at__isnull=True) | Q(ends_at__gt=now)
+        )))
+        .annotate(
+            last_year=Max("attachments__school_year"),
+        )
+        .order_by("pk")
+    )
+    last_role_end = dict(
+        RoleGrant.objects.filter(user__in=candidates.values("pk"))
+        .values_list("user_id").annotate(m=Max("ends_at")).values_list("user_id", "m")
+    )
+    result = []
+    for user in candidates:
+        ends = [user.date_joined]
+        if user.last_year:
+            ends.append(school_year_end(user.last_year))
+        if last_role_end.get(user.pk):
+            ends.append(last_role_end[user.pk])
+        reason_ended_at = max(ends)
+        if reason_ended_at + grace <= now:
+            result.append((user, reason_ended_at))
+    return result
+
+
+def has_objected(user: User) -> bool:
+    """She objected to the keeping of what she authored (an opposition request not refused)."""
+    return DataRequest.objects.filter(
+        user=user, kind=DataRequest.Kind.OPPOSITION
+    ).exclude(status=DataRequest.Status.REFUSED).exists()

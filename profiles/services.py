@@ -2,17 +2,23 @@
 through here (admin views, commands, imports, tests), so that each one is
 validated, audited, and followed by the derivation of rights."""
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from wagtail.log_actions import log
 
 from pages.rights import rights_sync_structure
+from profiles import selectors
 from profiles.models import (
     SINGLE_HOLDER_ROLES,
     Attachment,
+    Charter,
+    CharterAcceptance,
     Collectivity,
+    DataRequest,
     NationalProfile,
     Role,
     RoleGrant,
@@ -167,3 +173,112 @@ def role_grant_end(*, grant: RoleGrant, by: User | None = None, at=None) -> Role
         data={"role": grant.role, "user": grant.user.username})
     rights_sync_structure(grant.structure)
     return grant
+
+
+# --- The charter ---------------------------------------------------------------
+
+
+def charter_cache_clear(**_kwargs) -> None:
+    """Forget the cached required version (called when a charter is saved or deleted):
+    now, and again after commit, so that a request computing the state from the old
+    rows in between cannot keep it cached."""
+    cache.delete(selectors.CHARTER_STATE_KEY)
+    transaction.on_commit(lambda: cache.delete(selectors.CHARTER_STATE_KEY))
+
+
+@transaction.atomic
+def charter_accept(*, user: User, charter: Charter) -> CharterAcceptance:
+    """Record that she accepted this version: who, which version, when — nothing more.
+    Only the charter in force can be accepted; accepting twice is harmless."""
+    current = selectors.charter_current()
+    if current is None or current.pk != charter.pk:
+        raise ValidationError(
+            "Cette version de la charte n'est plus celle en vigueur : "
+            "relisez la version actuelle avant de l'accepter."
+        )
+    acceptance, _ = CharterAcceptance.objects.get_or_create(user=user, charter=charter)
+    version = selectors.charter_accepted_version(user)
+    transaction.on_commit(
+        lambda: cache.set(selectors.charter_user_key(user.pk), version, selectors.CHARTER_USER_TIMEOUT)
+    )
+    return acceptance
+
+
+def charter_decline(*, user: User, charter: Charter | None) -> list[RoleGrant]:
+    """She declines the charter: the refusal goes to the audit log (the caller logs
+    her out). Returns the directors of publication she may contact."""
+    if charter is not None:
+        log(instance=charter, action="profiles.charter_decline", user=user)
+    directors = selectors.school_directors(selectors.user_school_ids(user))
+    return [grant for grant in directors if grant.user_id != user.pk]
+
+
+# --- Personal-data requests ------------------------------------------------------
+
+
+def _notify(recipients, subject: str, body: str) -> None:
+    emails = sorted({u.email for u in recipients if u.email})
+    if emails:
+        send_mail(subject, body, None, emails, fail_silently=True)
+
+
+@transaction.atomic
+def data_request_submit(
+    *, user: User, kind: str, message: str, school: School | None = None
+) -> DataRequest:
+    """Record a request and route it: to the director of publication of the
+    school it concerns (one of hers), otherwise to académie staff."""
+    message = (message or "").strip()
+    if not message:
+        raise ValidationError({"message": "Décrivez votre demande en quelques mots."})
+    if school is not None and school.pk not in selectors.user_school_ids(user):
+        raise ValidationError(
+            {"school": "Choisissez une de vos écoles, ou laissez vide pour l'académie."}
+        )
+    request = DataRequest(user=user, kind=DataRequest.Kind(kind), message=message, school=school)
+    request.full_clean()
+    request.save()
+    log(instance=request, action="profiles.data_request_submit", user=user,
+        data={"kind": request.kind})
+    handlers = list(selectors.data_request_handlers(request))
+    transaction.on_commit(lambda: _notify(
+        handlers,
+        "ENT-école : nouvelle demande relative aux données personnelles",
+        f"Une demande « {request.get_kind_display()} » a été déposée le "
+        f"{timezone.localtime(request.created_at):%d/%m/%Y}. Elle vous est adressée : "
+        "traitez-la depuis l'administration du portail (Demandes RGPD) dans un délai d'un mois.",
+    ))
+    return request
+
+
+@transaction.atomic
+def data_request_close(
+    *, data_request: DataRequest, by: User, status: str, response: str
+) -> DataRequest:
+    """Close a request (done or refused) with a response to the requester. Only the
+    people it is routed to may close it; closing it twice is refused."""
+    data_request = DataRequest.objects.select_for_update().get(pk=data_request.pk)
+    if not selectors.data_request_can_close(by, data_request):
+        raise PermissionDenied("Cette demande ne vous est pas adressée.")
+    if data_request.status != DataRequest.Status.OPEN:
+        raise ValidationError("Cette demande a déjà été traitée.")
+    status = DataRequest.Status(status)
+    if status == DataRequest.Status.OPEN:
+        raise ValidationError({"status": "Choisissez « Traitée » ou « Refusée »."})
+    response = (response or "").strip()
+    if not response:
+        raise ValidationError({"response": "Écrivez une réponse au demandeur."})
+    data_request.status = status
+    data_request.response = response
+    data_request.closed_at = timezone.now()
+    data_request.closed_by = by
+    data_request.save(update_fields=["status", "response", "closed_at", "closed_by"])
+    log(instance=data_request, action="profiles.data_request_close", user=by,
+        data={"status": status.value})
+    requester = data_request.user
+    transaction.on_commit(lambda: _notify(
+        [requester],
+        "ENT-école : réponse à votre demande sur vos données personnelles",
+        "Votre demande a reçu une réponse. Consultez-la dans « Mes données » sur le portail.",
+    ))
+    return data_request

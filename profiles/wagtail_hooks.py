@@ -3,20 +3,34 @@
 Attachments and role grants are saved through `profiles.services`, so that the
 admin validates, audits and re-derives rights exactly like every other door."""
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from wagtail import hooks
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
+from wagtail.admin.views.generic.history import HistoryView
+from wagtail.admin.views.generic.usage import UsageView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import DeleteView as SnippetDeleteView, SnippetViewSet
 
-from profiles import services
+from profiles import selectors, services
+from profiles.forms import DataRequestCloseForm
 from profiles.models import (
     Academie,
     Attachment,
+    Charter,
     Circonscription,
     Collectivity,
+    DataRequest,
     Departement,
+    Role,
     RoleGrant,
     School,
     SchoolClass,
@@ -251,3 +265,150 @@ def register_directory():
 def register_directory_log_actions(actions):
     actions.register_action("profiles.role_grant", "Attribution d'un rôle", "Rôle attribué")
     actions.register_action("profiles.role_end", "Fin d'un rôle", "Rôle terminé")
+    actions.register_action("profiles.charter_decline", "Refus de la charte", "Charte refusée")
+    actions.register_action(
+        "profiles.data_request_submit", "Dépôt d'une demande RGPD", "Demande RGPD déposée"
+    )
+    actions.register_action(
+        "profiles.data_request_close", "Réponse à une demande RGPD", "Demande RGPD traitée"
+    )
+
+
+# --- The charter: a snippet with drafts, revisions and publication --------------
+
+
+class CharterDeleteView(SnippetDeleteView):
+    """A version someone accepted is the proof of that acceptance: it is never deleted."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if self.object.acceptances.exists():
+            messages.error(
+                request,
+                "Cette version de la charte a déjà été acceptée : elle ne peut pas être supprimée, "
+                "car elle prouve ce que les utilisateurs ont accepté. Pour la remplacer, publiez "
+                "une nouvelle version.",
+            )
+            return redirect(reverse(self.edit_url_name, args=[self.object.pk]))
+        return super().dispatch(request, *args, **kwargs)
+
+
+class CharterViewSet(SnippetViewSet):
+    model = Charter
+    icon = "doc-full"
+    menu_label = "Charte d'utilisation"
+    menu_order = 260
+    add_to_admin_menu = True
+    delete_view_class = CharterDeleteView
+    list_display = ["version", "title", "effective_at", "requires_reacceptance", "live"]
+    copy_view_enabled = True
+    panels = [
+        MultiFieldPanel(
+            [FieldPanel("version"), FieldPanel("title"), FieldPanel("effective_at"),
+             FieldPanel("requires_reacceptance")],
+            heading="Version",
+        ),
+        FieldPanel("text_adult"),
+        FieldPanel("text_pupil"),
+    ]
+
+
+register_snippet(CharterViewSet)
+
+
+# --- Personal-data requests (« Demandes RGPD ») ------------------------------------
+
+
+class DataRequestPermissionPolicy(ModelPermissionPolicy):
+    """Académie staff see every request; a director of publication in office sees
+    the requests about her schools. Nobody adds or deletes requests in the admin:
+    users file them from « Mes données », and they are kept as history."""
+
+    def user_has_permission(self, user, action):
+        if not (user.is_active and user.is_authenticated) or action not in {"view", "change"}:
+            return False
+        return selectors.is_academie_staff(user) or RoleGrant.objects.current().filter(
+            user=user, role=Role.DIRECTOR_OF_PUBLICATION
+        ).exists()
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return self.user_has_permission(user, action) and selectors.data_request_can_close(
+            user, instance
+        )
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        if not self.user_has_any_permission(user, actions):
+            return DataRequest.objects.none()
+        return selectors.data_requests_handled_by(user)
+
+
+register_permission_policy(DataRequest, DataRequestPermissionPolicy(DataRequest))
+
+
+class HandledRequestsOnly:
+    """Every admin view of a request looks it up among those routed to the user."""
+
+    def get_base_object_queryset(self):
+        return selectors.data_requests_handled_by(self.request.user)
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(self.get_base_object_queryset(), pk=self.kwargs["pk"])
+
+
+class DataRequestInspectView(HandledRequestsOnly, generic.InspectView):
+    pass
+
+
+class DataRequestHistoryView(HandledRequestsOnly, HistoryView):
+    pass
+
+
+class DataRequestUsageView(HandledRequestsOnly, UsageView):
+    pass
+
+
+class DataRequestIndexView(generic.IndexView):
+    def get_base_queryset(self):
+        return selectors.data_requests_handled_by(self.request.user)
+
+
+class DataRequestEditView(ServiceErrorsAsFormErrors, generic.EditView):
+    """Answering a request closes it, through `services.data_request_close`."""
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(selectors.data_requests_handled_by(self.request.user),
+                                 pk=self.kwargs["pk"])
+
+    def save_instance(self):
+        data = self.form.cleaned_data
+        return services.data_request_close(
+            data_request=self.object, by=self.request.user, status=data["status"],
+            response=data["response"],
+        )
+
+
+class DataRequestViewSet(ModelViewSet):
+    model = DataRequest
+    icon = "form"
+    menu_label = "Demandes RGPD"
+    menu_order = 270
+    add_to_admin_menu = True
+    list_display = ["created_at", "kind", "user", "school", "status", "closed_at"]
+    inspect_view_fields = ["user", "kind", "message", "school", "created_at", "status",
+                           "response", "closed_at", "closed_by"]
+    list_filter = ["status", "kind"]
+    search_fields = ["user__username", "user__last_name", "message"]
+    index_view_class = DataRequestIndexView
+    inspect_view_class = DataRequestInspectView
+    history_view_class = DataRequestHistoryView
+    usage_view_class = DataRequestUsageView
+    edit_view_class = DataRequestEditView
+    copy_view_enabled = False
+    inspect_view_enabled = True
+
+    def get_form_class(self, for_update=False):
+        return DataRequestCloseForm
+
+
+@hooks.register("register_admin_viewset")
+def register_data_requests():
+    return DataRequestViewSet("demandes-rgpd")

@@ -1,13 +1,19 @@
 """factory_boy factories for the directory. Identifiers are computed (valid UAI
 check letters, SIRETs passing Luhn), never hard-coded."""
 
+import datetime
+
 import factory
 from django.conf import settings
+from django.utils import timezone
 
 from profiles.models import (
     Academie,
+    Charter,
+    CharterAcceptance,
     Circonscription,
     Collectivity,
+    DataRequest,
     Departement,
     NationalProfile,
     School,
@@ -91,3 +97,35 @@ class UserFactory(factory.django.DjangoModelFactory):
         self.save()
         for profile in extracted or []:
             UserProfile.objects.get_or_create(user=self, profile=NationalProfile(profile))
+
+
+class CharterFactory(factory.django.DjangoModelFactory):
+    """A published charter, in force since yesterday."""
+
+    class Meta:
+        model = Charter
+
+    version = factory.Sequence(lambda n: n + 1)
+    title = "Charte d'utilisation de l'ENT-école"
+    text_adult = factory.LazyAttribute(lambda o: f"<p>Texte pour les adultes, version {o.version}.</p>")
+    text_pupil = factory.LazyAttribute(lambda o: f"<p>Texte pour les élèves, version {o.version}.</p>")
+    effective_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=1))
+    requires_reacceptance = True
+    live = True
+
+
+class CharterAcceptanceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CharterAcceptance
+
+    user = factory.SubFactory(UserFactory)
+    charter = factory.SubFactory(CharterFactory)
+
+
+class DataRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DataRequest
+
+    user = factory.SubFactory(UserFactory)
+    kind = DataRequest.Kind.RECTIFICATION
+    message = "Mon nom est mal orthographié."

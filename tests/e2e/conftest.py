@@ -1,15 +1,22 @@
 """End-to-end harness: Playwright for Python driving Debian's Chromium (never a
-downloaded browser), headless, against pytest-django's live server."""
+downloaded browser), headless, against pytest-django's live server.
+
+Every e2e module sets `pytestmark = E2E`: the live server needs committed data
+(transactional tests), and serialized rollback restores after each flush the rows
+that Wagtail's data migrations created (root page, root collection, locale,
+the admin-access permission).
+
+The browser is started per test, *after* the database is set up: while
+Playwright's event loop runs, asgiref gives ORM calls a connection of their own,
+which would not carry the serialized test data nor be closed by the test runner —
+hence also the `close_all()` at teardown (PostgreSQL would keep the session open)."""
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls the tests
-# make around it are synchronous and safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-results"
@@ -18,26 +25,27 @@ CHROMIUM_ARGS = [
     "--no-first-run", "--disable-background-networking", "--disable-component-update",
     "--disable-sync",
 ]
+E2E = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-# Every e2e module sets `pytestmark = E2E`: the live server needs committed data.
-E2E = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+@pytest.fixture
+def browser(live_server):
+    if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):
             pytest.fail(f"Chromium introuvable ({CHROMIUM}) : .ci/run doit l'installer.")
         pytest.skip(f"Chromium not installed at {CHROMIUM} (apt-get install chromium)")
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
-        yield browser
-        browser.close()
+        try:
+            yield browser
+        finally:
+            browser.close()
+            connections.close_all()
 
 
 @pytest.fixture
@@ -52,32 +60,18 @@ def page(browser, request):
 
 
 @pytest.fixture
-def e2e_world(transactional_db):
+def e2e_world():
     from tests.worlds import build_world
-
-    wagtail_roots_ensure()
 
     return build_world()
 
 
-def wagtail_roots_ensure():
-    """Transactional tests flush every table, including the rows Wagtail's data
-    migrations create (default locale, root page, root collection): put them back."""
-    from django.conf import settings
-    from wagtail.coreutils import get_supported_content_language_variant
-    from wagtail.models import Collection, Locale, Page
-
-    Locale.objects.get_or_create(
-        language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
-    )
-    if not Page.objects.filter(depth=1).exists():
-        Page.add_root(instance=Page(title="Root", slug="root"))
-    if not Collection.objects.filter(depth=1).exists():
-        Collection.add_root(name="Root")
-
-
 def login(page, base_url, username, password="secret", next_url="/"):
     page.goto(f"{base_url}/connexion/?next={next_url}")
+    fill_login(page, username, password)
+
+
+def fill_login(page, username, password="secret"):
     page.get_by_label("Identifiant").fill(username)
     page.get_by_label("Mot de passe").fill(password)
     page.get_by_role("button", name="Se connecter").click()

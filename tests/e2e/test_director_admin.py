@@ -3,7 +3,7 @@ from tests.e2e.conftest import E2E, login
 pytestmark = E2E
 
 
-def test_director_finds_her_school_space_and_not_another(page, live_server, e2e_world):
+def test_director_finds_her_school_space_and_not_another(e2e_world, page, live_server):
     w = e2e_world
     login(page, live_server.url, "directrice.jaures", next_url="/admin/")
     page.wait_for_url(f"{live_server.url}/admin/")
@@ -20,7 +20,7 @@ def test_director_finds_her_school_space_and_not_another(page, live_server, e2e_
     assert response.url != f"{live_server.url}/admin/pages/{w.space_f.pk}/" or response.status == 403
 
 
-def test_parent_login_shows_her_children_and_no_admin(page, live_server, e2e_world):
+def test_parent_login_shows_her_children_and_no_admin(e2e_world, page, live_server):
     login(page, live_server.url, "parent.martin")
     page.wait_for_url(f"{live_server.url}/")
     text = page.locator("main").inner_text()

@@ -115,7 +115,8 @@ def test_ending_a_grant_twice_is_refused(world):
         services.role_grant_end(grant=grant)
 
 
-@pytest.mark.django_db(transaction=True)
+# Serialized rollback, like the e2e tests: it starts from the rows the migrations made.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_designations_one_wins_the_other_is_told():
     """Two administrators designate a director of publication for the same school at
     the same time: exactly one grant is created, the other gets the French refusal."""

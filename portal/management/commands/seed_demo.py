@@ -1,19 +1,25 @@
 """Load a small, believable demo: two académies, three communes, four schools,
-their classes, pupils, parents, teachers, directors and a référent ville.
+their classes, pupils, parents, teachers, directors and a référent ville, and the
+usage charter (adult and pupil versions) that nobody has accepted yet.
 
 Idempotent: every object is looked up by its natural key first, so a second run
 changes nothing. Refuses to run with DEBUG off unless --force is given."""
 
+from datetime import datetime
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from pages.models import SchoolSpacePage, StandardPage
 from pages.services import portal_tree_ensure, spaces_ensure_all
+from portal.management.commands._demo_charter import CHARTER_ADULT, CHARTER_PUPIL, CHARTER_TITLE
 from profiles import services
 from profiles.models import (
     Academie,
     Attachment,
+    Charter,
     Circonscription,
     Collectivity,
     Departement,
@@ -130,7 +136,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             "Démonstration prête. Comptes (mot de passe « demo ») : admin, directrice.jaures, "
             "enseignant.jaures, referent.toulouse, agent.toulouse, parent.martin, "
-            "parent.durand, eleve.martin."
+            "parent.durand, eleve.martin. À la première connexion, chacun accepte la charte."
         ))
 
     def seed(self):
@@ -214,6 +220,22 @@ class Command(BaseCommand):
             services.role_grant(role=Role.PUBLISHER, user=users["agent.toulouse"],
                                 collectivity=toulouse)
         self.seed_pages(schools)
+        self.seed_charter()
+
+    def seed_charter(self):
+        """Version 1 of the charter, published, in force since the start of the school
+        year. Nobody has accepted it: the first login of every demo user shows it."""
+        if Charter.objects.filter(version=1).exists():
+            return
+        start = int(settings.SCHOOL_YEAR.split("-")[0])
+        charter = Charter(
+            version=1, title=CHARTER_TITLE, text_adult=CHARTER_ADULT.strip(),
+            text_pupil=CHARTER_PUPIL.strip(), requires_reacceptance=True,
+            effective_at=timezone.make_aware(datetime(start, 9, 1)),
+        )
+        charter.full_clean()
+        charter.save()
+        charter.save_revision().publish()
 
     def seed_pages(self, schools):
         space = SchoolSpacePage.objects.get(school=schools["jaures"])

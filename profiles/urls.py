@@ -1,0 +1,9 @@
+from django.urls import path
+
+from profiles import views
+
+urlpatterns = [
+    path("charte/", views.charter, name="charter"),
+    path("mes-donnees/", views.my_data, name="my_data"),
+    path("mes-donnees/export.json", views.my_data_export, name="my_data_export"),
+]

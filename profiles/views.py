@@ -1,0 +1,104 @@
+"""Views of the charter and of « Mes données ». Thin: the rules are in
+`profiles.services` and `profiles.selectors`."""
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from profiles import selectors, services
+from profiles.forms import DataRequestForm
+from profiles.models import Charter, School
+from profiles.personal_data import registry
+
+
+def _next_url(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ) or target.startswith(reverse("charter")):
+        return "/"
+    return target
+
+
+def charter(request):
+    """Read the charter; a logged-in user who has not accepted it accepts or declines here."""
+    current = selectors.charter_current()
+    user = request.user
+    next_url = _next_url(request)
+    if request.method == "POST" and user.is_authenticated and current is not None:
+        if request.POST.get("action") == "decline":
+            contacts = services.charter_decline(user=user, charter=current)
+            logout(request)
+            return render(request, "profiles/charter_declined.html",
+                          {"contacts": contacts, "charter": current})
+        posted = get_object_or_404(Charter, pk=request.POST.get("charter"))
+        try:
+            services.charter_accept(user=user, charter=posted)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(f"{reverse('charter')}?next={next_url}")
+        return redirect(next_url)
+    pupil = user.is_authenticated and selectors.is_pupil_reader(user)
+    needs_acceptance = (
+        user.is_authenticated and current is not None and selectors.charter_needs_acceptance(user)
+    )
+    return render(request, "profiles/charter.html", {
+        "charter": current,
+        "text": current.text_for(pupil=pupil) if current else "",
+        "pupil": pupil,
+        "needs_acceptance": needs_acceptance,
+        "next": next_url,
+    })
+
+
+def _add_service_errors(form, exc: ValidationError) -> None:
+    """Show a service's French ValidationError on the form, field by field when it can."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@login_required
+def my_data(request):
+    """What the portal holds about her, and her requests on it."""
+    user = request.user
+    schools = School.objects.filter(pk__in=selectors.user_school_ids(user)).order_by("name")
+    form = DataRequestForm(schools=schools)
+    if request.method == "POST":
+        form = DataRequestForm(request.POST, schools=schools)
+        if form.is_valid():
+            try:
+                services.data_request_submit(user=user, **form.cleaned_data)
+            except ValidationError as exc:
+                _add_service_errors(form, exc)
+            else:
+                messages.success(
+                    request, "Votre demande est enregistrée. Vous suivrez sa réponse sur cette page."
+                )
+                return redirect("my_data")
+    return render(request, "profiles/my_data.html", {
+        "sections": registry.display(registry.export(user)),
+        "requests": selectors.data_requests_of(user),
+        "form": form,
+    })
+
+
+@login_required
+def my_data_export(request):
+    data = registry.export(request.user)
+    body = json.dumps(data, ensure_ascii=False, indent=2)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    filename = f"mes-donnees-ent-ecole-{timezone.localdate():%Y-%m-%d}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
