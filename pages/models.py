@@ -138,7 +138,8 @@ class StandardPage(Page):
 
 
 class SpaceGroup(models.Model):
-    """Links a Django group to the space whose rights it carries.
+    """Links a Django group to the space whose rights it carries (or, for the one
+    académie group, to the académie staff who administer the portal).
 
     These groups are *derived*: `pages.rights` creates them and sets their members
     and permissions from the directory. Nobody edits them by hand."""
@@ -146,6 +147,7 @@ class SpaceGroup(models.Model):
     class Kind(models.TextChoices):
         DIRECTION = "direction", "direction de publication"
         CONTRIBUTORS = "contributors", "contributeurs"
+        ACADEMIE = "academie", "administration académique"
 
     group = models.OneToOneField(
         "auth.Group", on_delete=models.CASCADE, related_name="space_group"
@@ -166,7 +168,11 @@ class SpaceGroup(models.Model):
                 condition=(
                     models.Q(school__isnull=False, collectivity__isnull=True)
                     | models.Q(school__isnull=True, collectivity__isnull=False)
+                    | models.Q(kind="academie", school__isnull=True, collectivity__isnull=True)
                 ),
+            ),
+            models.UniqueConstraint(
+                fields=["kind"], condition=models.Q(kind="academie"), name="spacegroup_one_academie"
             ),
             models.UniqueConstraint(fields=["school", "kind"], name="spacegroup_unique_school"),
             models.UniqueConstraint(

@@ -1,5 +1,8 @@
 """Derivation of rights from the directory — the one place that writes them.
 
+(Also the académie group: holders of the académie profile administer the directory,
+the charter and the personal-data requests, see `rights_sync_academie`.)
+
 From role grants and attachments (`profiles`), this module computes, per school
 and per collectivity, two groups (direction de publication, contributeurs) with
 their members, their Wagtail `GroupPagePermission`s on the space page, their
@@ -52,6 +55,23 @@ COLLECTIVITY_OBJECT_PERMISSIONS = {
     SpaceGroup.Kind.DIRECTION: ["manage_publishers"],
     SpaceGroup.Kind.CONTRIBUTORS: [],
 }
+
+
+# Académie staff (profile National_ACA) administer the directory, the charter and the
+# personal-data requests; superusers are kept for the technical team.
+ACADEMIE_GROUP_NAME = "Académie · administration"
+ACADEMIE_PERMISSIONS = [
+    ("wagtailadmin", "access_admin"),
+    *(
+        ("profiles", f"{action}_{model}")
+        for model in ("academie", "departement", "circonscription", "collectivity", "school",
+                      "schoolclass", "user", "userprofile", "attachment", "rolegrant", "charter")
+        for action in ("add", "change", "delete", "view")
+    ),
+    ("profiles", "publish_charter"),
+    ("profiles", "view_datarequest"),
+    ("profiles", "change_datarequest"),
+]
 
 
 @dataclass
@@ -124,6 +144,16 @@ def _set_diff(existing: set, desired: set):
     return desired - existing, existing - desired
 
 
+def _set_members(group: Group, members: set[int]) -> None:
+    membership = get_user_model().groups.through
+    existing = set(membership.objects.filter(group=group).values_list("user_id", flat=True))
+    to_add, to_remove = _set_diff(existing, members)
+    if to_remove:
+        membership.objects.filter(group=group, user_id__in=to_remove).delete()
+    if to_add:
+        membership.objects.bulk_create([membership(group=group, user_id=u) for u in to_add])
+
+
 def _sync_group(spec: GroupSpec, *, structure_field: str, structure, space, object_perm_model,
                 permission_ids: PermissionIds):
     space_group = (
@@ -147,14 +177,7 @@ def _sync_group(spec: GroupSpec, *, structure_field: str, structure, space, obje
     if existing != global_perms:
         group.permissions.set(global_perms)
 
-    # Members.
-    membership = get_user_model().groups.through
-    existing = set(membership.objects.filter(group=group).values_list("user_id", flat=True))
-    to_add, to_remove = _set_diff(existing, spec.members)
-    if to_remove:
-        membership.objects.filter(group=group, user_id__in=to_remove).delete()
-    if to_add:
-        membership.objects.bulk_create([membership(group=group, user_id=u) for u in to_add])
+    _set_members(group, spec.members)
 
     # Page permissions on the space page, and nowhere else.
     page_perms = permission_ids(("wagtailcore", c) for c in spec.page_permissions)
@@ -227,6 +250,28 @@ def rights_sync_collectivity(
                     permission_ids=permission_ids)
 
 
+@transaction.atomic
+def rights_sync_academie(*, permission_ids: PermissionIds | None = None) -> None:
+    """The académie group: its members are the holders of the académie profile."""
+    from profiles.models import NationalProfile, UserProfile
+
+    permission_ids = permission_ids or PermissionIds()
+    space_group = SpaceGroup.objects.select_related("group").filter(
+        kind=SpaceGroup.Kind.ACADEMIE
+    ).first()
+    if space_group is None:
+        group, _ = Group.objects.get_or_create(name=ACADEMIE_GROUP_NAME)
+        space_group = SpaceGroup.objects.create(group=group, kind=SpaceGroup.Kind.ACADEMIE)
+    group = space_group.group
+    wanted = permission_ids(ACADEMIE_PERMISSIONS)
+    if set(group.permissions.values_list("pk", flat=True)) != wanted:
+        group.permissions.set(wanted)
+    members = set(
+        UserProfile.objects.filter(profile=NationalProfile.ACADEMIE).values_list("user_id", flat=True)
+    )
+    _set_members(group, members)
+
+
 def rights_sync_structure(structure) -> None:
     if isinstance(structure, School):
         rights_sync_school(structure)
@@ -247,6 +292,7 @@ def rights_sync_all() -> dict[str, int]:
     for collectivity in Collectivity.objects.iterator():
         rights_sync_collectivity(collectivity, permission_ids=permission_ids)
         collectivities += 1
+    rights_sync_academie(permission_ids=permission_ids)
     return {"schools": schools, "collectivities": collectivities}
 
 

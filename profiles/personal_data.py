@@ -219,10 +219,12 @@ def _log_entries_about(user):
     from django.contrib.contenttypes.models import ContentType
     from wagtail.models import ModelLogEntry
 
-    from profiles.models import Attachment, DataRequest, RoleGrant
+    from profiles.models import Attachment, DataRequest, RoleGrant, User, UserProfile
 
     q = Q(pk__in=[])
     for model, ids in (
+        (User, [user.pk]),  # her account, as the users admin logged it
+        (UserProfile, user.ent_profiles.values_list("pk", flat=True)),
         (Attachment, user.attachments.values_list("pk", flat=True)),
         (RoleGrant, user.role_grants.values_list("pk", flat=True)),
         (DataRequest, user.data_requests.values_list("pk", flat=True)),

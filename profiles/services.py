@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from wagtail.log_actions import log
 
-from pages.rights import rights_sync_structure
+from pages.rights import rights_sync_academie, rights_sync_structure
 from profiles import selectors
 from profiles.models import (
     SINGLE_HOLDER_ROLES,
@@ -41,9 +41,26 @@ SINGLE_HOLDER_REFUSAL = {
 }
 
 
-def profile_add(*, user: User, profile: str) -> UserProfile:
-    obj, _ = UserProfile.objects.get_or_create(user=user, profile=NationalProfile(profile))
+@transaction.atomic
+def profile_add(*, user: User, profile: str, by: User | None = None) -> UserProfile:
+    """Give a person a national profile (idempotent). The académie profile makes her
+    a member of the derived académie group."""
+    obj, created = UserProfile.objects.get_or_create(user=user, profile=NationalProfile(profile))
+    if created:
+        log(instance=obj, action="wagtail.create", user=by)
+        if obj.profile == NationalProfile.ACADEMIE:
+            rights_sync_academie()
     return obj
+
+
+@transaction.atomic
+def profile_remove(*, user_profile: UserProfile, by: User | None = None) -> None:
+    """Take a national profile away. Attachments that required it are refused from
+    then on; the académie group follows the académie profile."""
+    log(instance=user_profile, action="wagtail.delete", user=by)
+    user_profile.delete()
+    if user_profile.profile == NationalProfile.ACADEMIE:
+        rights_sync_academie()
 
 
 def _save_validated(instance, message_on_conflict: str):

@@ -50,6 +50,22 @@ class ServiceErrorsAsFormErrors:
             return self.form_invalid(form)
 
 
+class UserProfileCreateView(ServiceErrorsAsFormErrors, generic.CreateView):
+    def save_instance(self):
+        data = self.form.cleaned_data
+        return services.profile_add(user=data["user"], profile=data["profile"], by=self.request.user)
+
+
+class UserProfileEditView(generic.EditView):
+    def dispatch(self, request, *args, **kwargs):
+        raise PermissionDenied("Un profil ne se modifie pas : retirez-le et ajoutez-en un autre.")
+
+
+class UserProfileDeleteView(generic.DeleteView):
+    def delete_action(self):
+        services.profile_remove(user_profile=self.object, by=self.request.user)
+
+
 class AttachmentCreateView(ServiceErrorsAsFormErrors, generic.CreateView):
     def save_instance(self):
         data = self.form.cleaned_data
@@ -193,7 +209,11 @@ class SchoolClassViewSet(ModelViewSet):
 
 class UserProfileViewSet(ModelViewSet):
     model = UserProfile
-    index_view_class = index_view_with(UserProfile, "user")
+    index_view_class = index_view_with(UserProfile, "user", editable=False)
+    add_view_class = UserProfileCreateView
+    edit_view_class = UserProfileEditView
+    delete_view_class = UserProfileDeleteView
+    inspect_view_enabled = True
     icon = "user"
     form_fields = ["user", "profile"]
     list_display = ["user", "profile"]

@@ -19,7 +19,6 @@ from profiles.models import (
     School,
     SchoolClass,
     User,
-    UserProfile,
 )
 from profiles.validators import luhn_complete, uai_check_letter
 
@@ -95,8 +94,10 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def profiles(self, create, extracted, **kwargs):
         self.save()
+        from profiles.services import profile_add  # through the service, like every door
+
         for profile in extracted or []:
-            UserProfile.objects.get_or_create(user=self, profile=NationalProfile(profile))
+            profile_add(user=self, profile=NationalProfile(profile))
 
 
 class CharterFactory(factory.django.DjangoModelFactory):

@@ -11,7 +11,7 @@ from django.utils import timezone
 from pages.models import SpaceGroup
 from pages.rights import derived_state, rights_sync_all
 from profiles import services
-from profiles.models import Attachment, NationalProfile as P, Role, RoleGrant
+from profiles.models import Attachment, NationalProfile as P, Role, RoleGrant, UserProfile
 from tests.factories import UserFactory
 
 K = Attachment.Kind
@@ -28,7 +28,7 @@ def random_operation(rng, w, people):
     school = rng.choice([w.school_j, w.school_t, w.school_f])
     commune = rng.choice([w.commune_a, w.commune_b])
     person = rng.choice(people)
-    op = rng.randrange(7)
+    op = rng.randrange(9)
     try:
         if op == 0:
             services.attachment_add(user=person["teacher"], kind=K.TEACHER, school=school)
@@ -48,8 +48,14 @@ def random_operation(rng, w, people):
             grant = RoleGrant.objects.open().order_by("?").first()
             if grant:
                 services.role_grant_end(grant=grant)
-        else:
+        elif op == 6:
             services.attachment_add(user=person["director"], kind=K.DIRECTOR, school=school)
+        elif op == 7:
+            services.profile_add(user=person["staff"], profile=P.ACADEMIE)
+        else:
+            profile = UserProfile.objects.filter(profile=P.ACADEMIE).order_by("?").first()
+            if profile:
+                services.profile_remove(user_profile=profile)
     except (ValidationError, PermissionDenied):
         pass  # refused changes are part of the sequence too: they must change nothing
 

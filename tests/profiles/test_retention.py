@@ -125,3 +125,19 @@ def test_apply_deletes_leavers_and_keeps_their_pages_anonymously(people, world):
     out = StringIO()
     call_command("apply_retention", "--apply", stdout=out)
     assert "0 personne(s)" in out.getvalue()
+
+
+def test_apply_forgets_her_name_in_the_log_of_her_account_and_profiles(db):
+    """Log entries about her account and her profiles lose her name too."""
+    from wagtail.log_actions import log
+
+    leaver = UserFactory(username="depart", first_name="Gaëlle", last_name="Partie",
+                         profiles=[P.PARENT])
+    log(instance=leaver, action="wagtail.edit")
+    User.objects.filter(pk=leaver.pk).update(
+        date_joined=timezone.now() - datetime.timedelta(days=400)
+    )
+    assert ModelLogEntry.objects.filter(label__contains="Gaëlle Partie").count() >= 2
+    call_command("apply_retention", "--apply", stdout=StringIO())
+    assert not User.objects.filter(username="depart").exists()
+    assert not ModelLogEntry.objects.filter(label__contains="Gaëlle Partie").exists()
