@@ -28,10 +28,12 @@ from profiles.models import (
     Attachment,
     Collectivity,
     CollectivityGroupObjectPermission,
+    NationalProfile,
     Role,
     RoleGrant,
     School,
     SchoolGroupObjectPermission,
+    UserProfile,
     current_school_year,
 )
 
@@ -253,8 +255,6 @@ def rights_sync_collectivity(
 @transaction.atomic
 def rights_sync_academie(*, permission_ids: PermissionIds | None = None) -> None:
     """The académie group: its members are the holders of the académie profile."""
-    from profiles.models import NationalProfile, UserProfile
-
     permission_ids = permission_ids or PermissionIds()
     space_group = SpaceGroup.objects.select_related("group").filter(
         kind=SpaceGroup.Kind.ACADEMIE
