@@ -146,6 +146,11 @@ def _set_diff(existing: set, desired: set):
     return desired - existing, existing - desired
 
 
+def _set_global_permissions(group: Group, wanted: set[int]) -> None:
+    if set(group.permissions.values_list("pk", flat=True)) != wanted:
+        group.permissions.set(wanted)
+
+
 def _set_members(group: Group, members: set[int]) -> None:
     membership = get_user_model().groups.through
     existing = set(membership.objects.filter(group=group).values_list("user_id", flat=True))
@@ -174,10 +179,7 @@ def _sync_group(spec: GroupSpec, *, structure_field: str, structure, space, obje
         group.save(update_fields=["name"])
 
     # Global permission: access to the Wagtail admin.
-    global_perms = permission_ids(GLOBAL_PERMISSIONS)
-    existing = set(group.permissions.values_list("pk", flat=True))
-    if existing != global_perms:
-        group.permissions.set(global_perms)
+    _set_global_permissions(group, permission_ids(GLOBAL_PERMISSIONS))
 
     _set_members(group, spec.members)
 
@@ -263,9 +265,7 @@ def rights_sync_academie(*, permission_ids: PermissionIds | None = None) -> None
         group, _ = Group.objects.get_or_create(name=ACADEMIE_GROUP_NAME)
         space_group = SpaceGroup.objects.create(group=group, kind=SpaceGroup.Kind.ACADEMIE)
     group = space_group.group
-    wanted = permission_ids(ACADEMIE_PERMISSIONS)
-    if set(group.permissions.values_list("pk", flat=True)) != wanted:
-        group.permissions.set(wanted)
+    _set_global_permissions(group, permission_ids(ACADEMIE_PERMISSIONS))
     members = set(
         UserProfile.objects.filter(profile=NationalProfile.ACADEMIE).values_list("user_id", flat=True)
     )
