@@ -9,7 +9,7 @@ from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from wagtail.models import DraftStateMixin, RevisionMixin
 
-from pages.models import SanitizedRichTextField
+from portal.fields import SanitizedRichTextField
 from profiles.validators import (
     validate_insee_code,
     validate_school_year,

@@ -25,4 +25,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not memory: threads then get their own connections, so the concurrency
     # tests run on SQLite too (writers serialised by BEGIN IMMEDIATE and the busy timeout).
     (BASE_DIR / "test-results").mkdir(exist_ok=True)  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-results" / "test-db.sqlite3")}  # noqa: F405
+    # TEST_DB_FILE lets several runs share the checkout (one file each).
+    _test_db = os.environ.get("TEST_DB_FILE", "test-db.sqlite3")
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-results" / _test_db)}  # noqa: F405

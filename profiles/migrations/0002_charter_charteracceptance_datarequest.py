@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import pages.models
+import portal.fields
 from django.conf import settings
 from django.db import migrations, models
 
@@ -28,8 +28,8 @@ class Migration(migrations.Migration):
                 ('expired', models.BooleanField(default=False, editable=False, verbose_name='expired')),
                 ('version', models.PositiveIntegerField(help_text='Croissant : la version la plus haute en vigueur est la charte actuelle.', unique=True, verbose_name='numéro de version')),
                 ('title', models.CharField(default="Charte d'utilisation de l'ENT-école", max_length=200, verbose_name='titre')),
-                ('text_adult', pages.models.SanitizedRichTextField(verbose_name='texte pour les adultes')),
-                ('text_pupil', pages.models.SanitizedRichTextField(help_text="Écrit pour être compris par un élève d'école primaire.", verbose_name='texte pour les élèves')),
+                ('text_adult', portal.fields.SanitizedRichTextField(verbose_name='texte pour les adultes')),
+                ('text_pupil', portal.fields.SanitizedRichTextField(help_text="Écrit pour être compris par un élève d'école primaire.", verbose_name='texte pour les élèves')),
                 ('effective_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='en vigueur à partir du')),
                 ('requires_reacceptance', models.BooleanField(default=True, help_text='Cochez pour un changement substantiel : chacun devra accepter à nouveau la charte. Décochez pour une correction mineure (coquille) : les acceptations précédentes valent.', verbose_name='exige une nouvelle acceptation')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='créée le')),
