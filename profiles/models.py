@@ -12,6 +12,7 @@ from wagtail.models import DraftStateMixin, RevisionMixin
 from portal.fields import SanitizedRichTextField
 from profiles.validators import (
     validate_insee_code,
+    validate_plausible_datetime,
     validate_school_year,
     validate_siret,
     validate_uai,
@@ -513,6 +514,16 @@ class RoleGrant(models.Model):
                 profile=NationalProfile.COLLECTIVITY
             ).exists():
                 errors["user"] = "Ce rôle est réservé au personnel de collectivité."
+        # A date such as 0001-01-01 is a typing mistake (and cannot be stored in UTC).
+        # The start is only set on creation (the edit form sets the end).
+        dates = [("ends_at", "La date de fin")]
+        if self.pk is None:
+            dates.insert(0, ("starts_at", "La date de début"))
+        for name, label in dates:
+            try:
+                validate_plausible_datetime(getattr(self, name), field_label=label)
+            except ValidationError as exc:
+                errors[name] = exc
         if errors:
             raise ValidationError(errors)
 

@@ -8,10 +8,10 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from profiles import selectors, services
 from profiles.forms import DataRequestForm
@@ -28,6 +28,20 @@ def _next_url(request) -> str:
     return target
 
 
+UNKNOWN_CHARTER_MESSAGE = (
+    "La version de la charte que vous avez acceptée n'a pas été reconnue : "
+    "relisez la charte ci-dessous et acceptez-la à nouveau."
+)
+
+
+def _posted_charter(value) -> Charter | None:
+    """The charter named by the form, or None for anything that is not the id of
+    one (« abc », « 1.5 », a number too large for the database…)."""
+    if not isinstance(value, str) or not value.isascii() or not value.isdigit():
+        return None
+    return Charter.objects.filter(pk=int(value)).first()
+
+
 def charter(request):
     """Read the charter; a logged-in user who has not accepted it accepts or declines here."""
     current = selectors.charter_current()
@@ -39,12 +53,14 @@ def charter(request):
             logout(request)
             return render(request, "profiles/charter_declined.html",
                           {"contacts": contacts, "charter": current})
-        posted = get_object_or_404(Charter, pk=request.POST.get("charter"))
+        posted = _posted_charter(request.POST.get("charter"))
         try:
+            if posted is None:
+                raise ValidationError(UNKNOWN_CHARTER_MESSAGE)
             services.charter_accept(user=user, charter=posted)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
-            return redirect(f"{reverse('charter')}?next={next_url}")
+            return redirect(f"{reverse('charter')}?{urlencode({'next': next_url})}")
         return redirect(next_url)
     pupil = user.is_authenticated and selectors.is_pupil_reader(user)
     needs_acceptance = (

@@ -47,6 +47,10 @@ class ServiceErrorsAsFormErrors:
             return super().form_valid(form)
         except ValidationError as exc:
             form.add_error(None, exc.messages)
+            # Wagtail's form_invalid() reads these; its is_valid() sets them only for
+            # the errors it found itself (without them: AttributeError, a server error).
+            self.produced_error_code = "validation_error"
+            self.produced_error_message = " ".join(exc.messages)
             return self.form_invalid(form)
 
 
