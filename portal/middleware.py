@@ -26,7 +26,7 @@ EXEMPT_URL_NAMES = [
     "wagtailadmin_logout",
 ]
 # Reachable without having accepted the charter (path prefixes: their URLs carry tokens).
-EXEMPT_PREFIX_URL_NAMES = ["wagtailadmin_password_reset"]
+EXEMPT_PREFIX_URL_NAMES = ["wagtailadmin_password_reset", "password_reset"]
 # Paths that only ever answer JSON, whatever the Accept header says.
 JSON_PATH_PREFIXES = ["/api/", "/admin/api/"]
 

@@ -5,9 +5,11 @@ Every value that depends on the deployment is read from the environment through
 portal refuses to start without SECRET_KEY and ALLOWED_HOSTS.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 from portal.env import email_config, env_bool, env_int, env_list, env_str
 
@@ -43,6 +45,8 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "guardian",
+    "axes",
+    "csp",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -52,7 +56,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.security.PortalCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "portal.security.PrivateCacheMiddleware",  # before sessions: sees the cookie they set
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -62,6 +68,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a throttled login into its answer
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -118,6 +125,7 @@ else:
 
 # --- Authentication -------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a throttled login before any check
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -132,6 +140,36 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 WAGTAILADMIN_LOGIN_URL = "/connexion/"
 WAGTAIL_FRONTEND_LOGIN_URL = "/connexion/"
+
+# Login throttling (django-axes), on /connexion/ and on Wagtail's /admin/login/ alike:
+# failures are counted per username *and* client address together — never per address
+# alone, since a whole school logs in from one address —, and AXES_FAILURE_LIMIT failures
+# lock that pair for AXES_COOLOFF_TIME. Failures are logged (logger "axes", WARNING).
+AXES_ENABLED = True
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "portal.security.axes_lockout_response"  # French, the login page
+AXES_CLIENT_IP_CALLABLE = "portal.security.client_ip"
+AXES_DISABLE_ACCESS_LOG = True  # no journal of every successful login (personal data)
+# Log lines name the username and the address (never the password): an operator must be
+# able to tell who is attacked from where. Keep the logs as long as connection logs.
+AXES_SENSITIVE_PARAMETERS = []
+AXES_ENABLE_ADMIN = False  # not installed: the Django admin is not used
+# Reverse proxies in front of the portal whose X-Forwarded-For is trusted (0: none, the
+# client address is REMOTE_ADDR). Behind one HTTPS proxy, set 1.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+# Other rate limits (portal/ratelimit.py): scope -> (hits allowed, window in seconds).
+RATE_LIMITS = {
+    "password_reset_account": (3, 3600),  # reset mails per username / e-mail per hour
+    "password_reset_ip": (env_int("PASSWORD_RESET_LIMIT_PER_IP", 30), 3600),
+    "data_request_user": (5, 24 * 3600),  # RGPD requests per user per day
+}
+# One password reset: the portal's (rate-limited); Wagtail's admin one is switched off.
+WAGTAIL_PASSWORD_RESET_ENABLED = False
+PASSWORD_RESET_TIMEOUT = 24 * 3600
 
 # django-guardian: no anonymous user row; anonymous visitors get public content only.
 ANONYMOUS_USER_NAME = None
@@ -206,6 +244,50 @@ X_FRAME_OPTIONS = "SAMEORIGIN"
 SILENCED_SYSTEM_CHECKS = ["security.W019"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp, through portal.security.PortalCSPMiddleware).
+# The portal's pages: nothing from other sites, no inline script or style, no plugin.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "media-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [SELF],  # Wagtail's preview frames the page
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
+# Wagtail's admin (under /admin/), the strictest policy it works with: still nothing from
+# other sites, but its widgets write inline scripts and styles.
+CONTENT_SECURITY_POLICY_ADMIN = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, UNSAFE_INLINE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "worker-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()" for feature in (
+        "accelerometer", "autoplay", "camera", "display-capture", "encrypted-media",
+        "fullscreen", "geolocation", "gyroscope", "magnetometer", "microphone", "midi",
+        "payment", "picture-in-picture", "publickey-credentials-get", "screen-wake-lock",
+        "serial", "usb", "xr-spatial-tracking", "browsing-topics",
+    )
+)
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -224,6 +306,8 @@ LOGGING = {
         # Wagtail logs every page save and background task at INFO: keep them for debugging.
         "wagtail": {"level": env_str("WAGTAIL_LOG_LEVEL", "WARNING")},
         "django_tasks": {"level": env_str("WAGTAIL_LOG_LEVEL", "WARNING")},
+        # Login failures and lockouts are WARNING; axes' INFO lines are noise.
+        "axes": {"level": env_str("AXES_LOG_LEVEL", "WARNING")},
     },
 }
 

@@ -11,10 +11,19 @@ from portal.views import LoginView
 urlpatterns = [
     path("connexion/", LoginView.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("mot-de-passe-oublie/", views.PasswordResetView.as_view(), name="password_reset"),
+    path("mot-de-passe-oublie/envoye/", views.PasswordResetDoneView.as_view(),
+         name="password_reset_done"),
+    path("mot-de-passe-oublie/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(),
+         name="password_reset_confirm"),
+    path("mot-de-passe-oublie/termine/", views.PasswordResetCompleteView.as_view(),
+         name="password_reset_complete"),
     path("mentions-legales/", views.legal_notice, name="legal_notice"),
     path("donnees-personnelles/", views.legal_personal_data, name="legal_personal_data"),
     path("accessibilite/", views.legal_accessibility, name="legal_accessibility"),
     path("", include("profiles.urls")),
+    # Before Wagtail's own: its logout also on GET (see AdminLogoutView).
+    path("admin/logout/", views.AdminLogoutView.as_view()),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
 ]

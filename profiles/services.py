@@ -254,6 +254,13 @@ def data_request_submit(
         )
     request = DataRequest(user=user, kind=DataRequest.Kind(kind), message=message, school=school)
     request.full_clean()
+    from portal import ratelimit  # requests per user per day (settings.RATE_LIMITS)
+
+    if not ratelimit.hit("data_request_user", user.pk):
+        raise ValidationError(
+            "Vous avez déjà déposé plusieurs demandes aujourd'hui : celle-ci n'est pas "
+            "enregistrée. Réessayez demain ; les demandes déjà déposées seront traitées."
+        )
     request.save()
     log(instance=request, action="profiles.data_request_submit", user=user,
         data={"kind": request.kind})

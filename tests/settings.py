@@ -20,6 +20,9 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 MEDIA_ROOT = BASE_DIR / "test-results" / "media"  # noqa: F405
+# Login throttling is off in tests (client.login() authenticates without a request, which
+# django-axes refuses); the throttling tests and the browser tests switch it on.
+AXES_ENABLED = False
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not memory: threads then get their own connections, so the concurrency

@@ -15,14 +15,14 @@ from django.urls.resolvers import RegexPattern, RoutePattern
 from profiles.models import NationalProfile as P
 from tests.factories import CharterFactory, UserFactory
 
-# Reachable without the charter: the charter, login, logout, legal pages, and
-# Wagtail's own login/logout/password-reset screens. Written here independently
-# of the middleware's list, so that a change to either is noticed.
+# Reachable without the charter: the charter, login, logout, legal pages, the portal's
+# password reset, and Wagtail's own login/logout/password-reset screens. Written here
+# independently of the middleware's list, so that a change to either is noticed.
 EXPECTED_EXEMPT_PATHS = {
     "/charte/", "/connexion/", "/deconnexion/", "/mentions-legales/", "/donnees-personnelles/",
     "/accessibilite/", "/admin/login/", "/admin/logout/",
 }
-EXPECTED_EXEMPT_PREFIXES = ("/admin/password_reset/", "/static/")
+EXPECTED_EXEMPT_PREFIXES = ("/admin/password_reset/", "/mot-de-passe-oublie/", "/static/")
 
 SAMPLES = ["1", "abc", "abc/", "1/abc", "a-b", "abc.png", "", str(uuid.UUID(int=1)), "1-2"]
 ROUTE_PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
@@ -172,7 +172,7 @@ def test_every_url_is_gated_until_the_charter_is_accepted(gated_client):
     assert exempt_seen >= EXPECTED_EXEMPT_PATHS
     # Sanity: the walk reaches views of every kind, this issue's own included.
     assert {"/mes-donnees/", "/mes-donnees/export.json", "/admin/", "/admin/demandes-rgpd/",
-            "/admin/snippets/profiles/charter/", "/abc/"} <= urls
+            "/admin/snippets/profiles/charter/", "/abc/", "/mot-de-passe-oublie/"} <= urls
     assert any(u.startswith("/documents/") for u in urls)
 
 
