@@ -5,6 +5,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from pages.media import serve_media
 from portal import views
 from portal.views import LoginView
 
@@ -24,14 +25,17 @@ urlpatterns = [
     path("", include("profiles.urls")),
     # Before Wagtail's own: its logout also on GET (see AdminLogoutView).
     path("admin/logout/", views.AdminLogoutView.as_view()),
+    # Before Wagtail's own: the admin URLs it offers no hook to scope (pages/admin_urls.py).
+    path("admin/", include("pages.admin_urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Media files only after the permission check (pages/media.py), in every environment:
+# the web server must not serve MEDIA_ROOT itself (docs/OPERATIONS.md).
+urlpatterns.append(
+    path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve_media, name="media")
+)
 
 # Wagtail's page serving comes last: every other URL is a page of the tree.
 urlpatterns.append(path("", include(wagtail_urls)))

@@ -1,0 +1,27 @@
+"""Wagtail hooks of the spaces: media and choosers limited to what a user may use
+and see (pages/media.py, pages/admin_scoping.py; docs/ARCHITECTURE.md,
+« Media and choosers: isolation »)."""
+
+from wagtail import hooks
+
+from pages import admin_scoping, media
+
+
+@hooks.register("before_serve_document")
+def guard_document_serving(document, request):
+    return media.document_serve_guard(document, request)
+
+
+# After Wagtail's own registrations (order 0), so that these replace them.
+@hooks.register("construct_admin_api", order=10)
+def scope_admin_api(router):
+    router.register_endpoint("documents", media.DocumentsAdminAPI)
+    router.register_endpoint("images", media.ImagesAdminAPI)
+
+
+for _action in admin_scoping.scoped_bulk_actions():
+    hooks.register("register_bulk_action", _action, order=10)
+
+
+hooks.register("construct_page_chooser_queryset", admin_scoping.construct_page_chooser_queryset)
+hooks.register("construct_reports_menu", admin_scoping.construct_reports_menu)
