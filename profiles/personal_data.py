@@ -197,9 +197,7 @@ def export_data_requests(user) -> list:
 def retain_directory(user, *, keep_authored: bool, apply: bool) -> str:
     """Her profiles, attachments, roles, acceptances and requests go with her
     account (on_delete=CASCADE). Audit-log entries are kept (legal obligation of
-    the director of publication) but lose her name: their label is replaced."""
-    from wagtail.models import ModelLogEntry
-
+    the director of publication) but lose her identity (`forget_in_audit_log`)."""
     counts = {
         "profils": user.ent_profiles.count(),
         "rattachements": user.attachments.count(),
@@ -207,31 +205,142 @@ def retain_directory(user, *, keep_authored: bool, apply: bool) -> str:
         "acceptations de la charte": user.charter_acceptances.count(),
         "demandes RGPD": user.data_requests.count(),
     }
-    entries = ModelLogEntry.objects.filter(user_id=user.pk)
-    about = _log_entries_about(user)
+    report = ", ".join(f"{n} {label}" for label, n in counts.items()) + " supprimés"
     if apply:
-        entries.update(user=None)
-        about.update(label="(personne supprimée)", data={})
-    return ", ".join(f"{n} {label}" for label, n in counts.items()) + " supprimés"
+        forgotten = forget_in_audit_log(user)
+        report += f" ; journal d'audit : {forgotten} entrées sans son identité"
+    return report
 
 
-def _log_entries_about(user):
-    from django.contrib.contenttypes.models import ContentType
-    from wagtail.models import ModelLogEntry
+# --- The audit log forgets a deleted person ---------------------------------------
+#
+# Wagtail's audit log (ModelLogEntry, PageLogEntry, and any log model an app
+# registers) keeps what happened, when, to what. When a person is deleted, the
+# entries stay — they are other people's history too: a school's directors of
+# publication, a parent's children, a page's editors — but nothing in them may
+# name her any more:
+# - `user` (who acted): emptied on every log model (it has no foreign-key
+#   constraint, so deleting her account would leave her id behind);
+# - label and data of the entries about an object that names her — her account,
+#   her profiles, attachments, role grants and requests, and the guardian
+#   attachments of which she is the pupil —, including objects already deleted
+#   (a removed attachment keeps its « wagtail.delete » entry): her name is replaced
+#   by « personne supprimée »; the action, the date and the rest of the label
+#   (the school, the role, the year) stay.
 
+DELETED_PERSON = "personne supprimée"
+LABEL_SEPARATOR = " — "  # how the directory's __str__ joins the parts of a label
+
+
+def identity_strings(user) -> list[str]:
+    """The strings that name her in a label or in data, longest first."""
+    names = {user.get_full_name().strip(), f"{user.first_name} {user.last_name}".strip(),
+             user.get_username(), str(user)}
+    return sorted((n for n in names if n), key=len, reverse=True)
+
+
+def _label_without(label: str, names: list[str]) -> str:
+    """Replace the parts of a « A — B — C (x) » label that are her name."""
+    parts = label.split(LABEL_SEPARATOR)
+    for index, part in enumerate(parts):
+        for name in names:
+            if part == name:
+                parts[index] = DELETED_PERSON
+                break
+            if part.startswith(name + " ("):
+                parts[index] = DELETED_PERSON + part[len(name):]
+                break
+    return LABEL_SEPARATOR.join(parts)
+
+
+def _data_without(data, names: list[str]):
+    """The log entry's data with every string that is her name replaced."""
+    if isinstance(data, dict):
+        return {key: _data_without(value, names) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_data_without(value, names) for value in data]
+    if isinstance(data, str) and data.strip() in names:
+        return DELETED_PERSON
+    return data
+
+
+def _label_of(obj, user) -> str:
+    """The object's label as if every link to her pointed to « personne supprimée »
+    (for an entry whose label names her under a name she no longer has)."""
+    from profiles.models import User
+
+    stand_in = User(username=DELETED_PERSON)
+    for model_field in obj._meta.concrete_fields:
+        if (model_field.is_relation and model_field.related_model is User
+                and getattr(obj, model_field.attname) == user.pk):
+            setattr(obj, model_field.name, stand_in)
+    return str(obj)
+
+
+def _objects_naming(user):
+    """The directory's objects whose label names her: (model, queryset)."""
     from profiles.models import Attachment, DataRequest, RoleGrant, User, UserProfile
 
-    q = Q(pk__in=[])
-    for model, ids in (
-        (User, [user.pk]),  # her account, as the users admin logged it
-        (UserProfile, user.ent_profiles.values_list("pk", flat=True)),
-        (Attachment, user.attachments.values_list("pk", flat=True)),
-        (RoleGrant, user.role_grants.values_list("pk", flat=True)),
-        (DataRequest, user.data_requests.values_list("pk", flat=True)),
-    ):
+    return [
+        (User, User.objects.filter(pk=user.pk)),
+        (UserProfile, UserProfile.objects.filter(user=user).select_related("user")),
+        (Attachment, Attachment.objects.filter(Q(user=user) | Q(pupil=user)).select_related(
+            "user", "pupil", "school", "school_class__school", "collectivity")),
+        (RoleGrant, RoleGrant.objects.filter(user=user).select_related(
+            "user", "school", "collectivity")),
+        (DataRequest, DataRequest.objects.filter(user=user).select_related("user")),
+    ]
+
+
+def forget_in_audit_log(user) -> int:
+    """Remove her identity from every audit-log entry (see above); returns how many
+    entries were changed. Called while her account still exists."""
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.log_actions import registry as log_registry
+    from wagtail.models import ModelLogEntry
+
+    names = identity_strings(user)
+    changed = 0
+    for log_model in log_registry.get_log_entry_models():
+        changed += log_model.objects.filter(user_id=user.pk).update(user=None)
+
+    # Entries about an object that names her: the objects that exist, by id…
+    wanted: dict[tuple[int, str], object] = {}
+    content_types = []
+    for model, objects in _objects_naming(user):
         ct = ContentType.objects.get_for_model(model)
-        q |= Q(content_type=ct, object_id__in=[str(i) for i in ids])
-    return ModelLogEntry.objects.filter(q)
+        content_types.append(ct.pk)
+        for obj in objects:
+            wanted[(ct.pk, str(obj.pk))] = obj
+    # …and the objects already deleted, whose « wagtail.delete » entry (the action
+    # is indexed) carries the label they had, naming her.
+    named = Q()
+    for name in names:
+        named |= Q(label__startswith=name + LABEL_SEPARATOR) | Q(
+            label__contains=f"{LABEL_SEPARATOR}{name} (")
+    for ct_id, object_id in ModelLogEntry.objects.filter(
+        named, action="wagtail.delete", content_type_id__in=content_types
+    ).values_list("content_type_id", "object_id"):
+        wanted.setdefault((ct_id, object_id), None)
+    if not wanted:
+        return changed
+
+    by_type: dict[int, list[str]] = {}
+    for ct_id, object_id in wanted:
+        by_type.setdefault(ct_id, []).append(object_id)
+    about = Q()
+    for ct_id, object_ids in by_type.items():
+        about |= Q(content_type_id=ct_id, object_id__in=object_ids)
+    entries = list(ModelLogEntry.objects.filter(about))
+    for entry in entries:
+        label = _label_without(entry.label, names)
+        obj = wanted.get((entry.content_type_id, entry.object_id))
+        if label == entry.label and obj is not None:
+            label = _label_of(obj, user)  # she was named otherwise (renamed since)
+        entry.label = label
+        entry.data = _data_without(entry.data, names)
+    ModelLogEntry.objects.bulk_update(entries, ["label", "data"], batch_size=500)
+    return changed + len(entries)
 
 
 def register_profiles_parts() -> None:
