@@ -190,4 +190,4 @@ def page_browsable_by(user, page) -> bool:
     if pages_choosable_by(user).filter(pk=page.pk).exists():
         return True
     root = policy_registry.get_by_type(Page).explorable_root_instance(user)
-    return root is not None and page.is_ancestor_of(root)
+    return root is not None and root.is_descendant_of(page)
