@@ -2,12 +2,49 @@
 
 from django.db import models
 from wagtail.admin.panels import FieldPanel
-from wagtail.models import Collection, Page
+from wagtail.models import Collection, Page, PagePermissionTester
 
 from portal.fields import SanitizedRichTextField
 
 
-class PortalHomePage(Page):
+class StructuralPagePermissionTester(PagePermissionTester):
+    """The pages that hold the tree together — the portal home, the indexes, the
+    spaces — follow the directory: nobody deletes, moves or copies them through
+    Wagtail, and only académie staff (superusers included) unpublish them.
+    Wagtail's views, bulk actions and actions (`UnpublishPageAction.check()`,
+    `DeletePageAction.check()`, `MovePageAction.check()`…) all ask this tester,
+    so every door gets the same answer. A space follows its structure through
+    `pages.services` (created, renamed, archived when the structure closes)."""
+
+    def _academie(self) -> bool:
+        from profiles.selectors import is_academie_staff
+
+        return self.user.is_active and is_academie_staff(self.user)
+
+    def can_delete(self, ignore_bulk=False):
+        return False
+
+    def can_move(self):
+        return False
+
+    def can_copy(self):
+        return False
+
+    def can_unpublish(self):
+        return self._academie() and super().can_unpublish()
+
+
+class StructuralPage(Page):
+    """Mixin of the portal home, the indexes and the spaces (see the tester above)."""
+
+    class Meta:
+        abstract = True
+
+    def permissions_for_user(self, user):
+        return StructuralPagePermissionTester(user, self)
+
+
+class PortalHomePage(StructuralPage):
     intro = SanitizedRichTextField("introduction", blank=True)
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
@@ -27,7 +64,7 @@ class PortalHomePage(Page):
         return context
 
 
-class SchoolIndexPage(Page):
+class SchoolIndexPage(StructuralPage):
     """/ecoles/ — the parent of every school space."""
 
     intro = SanitizedRichTextField("introduction", blank=True)
@@ -41,7 +78,7 @@ class SchoolIndexPage(Page):
         verbose_name = "index des écoles"
 
 
-class CollectivityIndexPage(Page):
+class CollectivityIndexPage(StructuralPage):
     """/communes/ — the parent of every collectivity space (never of a school space:
     rights flow down the tree and the référent must not edit school pages)."""
 
@@ -56,8 +93,13 @@ class CollectivityIndexPage(Page):
         verbose_name = "index des collectivités"
 
 
-class SpacePage(Page):
-    """Common part of a publication space; created only by `pages.services`."""
+class SpacePage(StructuralPage):
+    """Common part of a publication space; created only by `pages.services`.
+
+    Its title and slug follow the directory: the title is always the structure's
+    (`expected_title`), whatever a form or a revision says, and the slug changes
+    only when `pages.services.space_follow_structure` renames it (Wagtail then
+    keeps the old URL working through a redirect)."""
 
     intro = SanitizedRichTextField("présentation", blank=True)
     collection = models.ForeignKey(
@@ -65,12 +107,39 @@ class SpacePage(Page):
         editable=False, verbose_name="collection de médias",
     )
 
-    content_panels = Page.content_panels + [FieldPanel("intro")]
+    content_panels = [
+        FieldPanel("title", read_only=True, heading="Nom (suit l'annuaire)"),
+        FieldPanel("intro"),
+    ]
+    promote_panels = [FieldPanel("slug", read_only=True, heading="Adresse (suit l'annuaire)")]
     subpage_types = ["pages.StandardPage"]
     is_creatable = False
 
     class Meta:
         abstract = True
+
+    def expected_title(self) -> str:  # pragma: no cover - defined by each kind of space
+        raise NotImplementedError
+
+    def full_clean(self, *args, **kwargs):
+        self._follow_directory()
+        return super().full_clean(*args, **kwargs)
+
+    def save(self, *args, **kwargs):
+        self._follow_directory()
+        return super().save(*args, **kwargs)
+
+    def _follow_directory(self):
+        self.title = self.expected_title()
+        self.draft_title = self.title
+        if self.pk and not getattr(self, "_directory_rename", False):
+            stored = type(self).objects.filter(pk=self.pk).values_list("slug", flat=True).first()
+            if stored is not None:
+                self.slug = stored
+
+
+def space_title_for_school(school) -> str:
+    return f"{school.name} ({school.city})"
 
 
 class SchoolSpacePage(SpacePage):
@@ -89,6 +158,9 @@ class SchoolSpacePage(SpacePage):
     def structure(self):
         return self.school
 
+    def expected_title(self) -> str:
+        return space_title_for_school(self.school)
+
 
 class CollectivitySpacePage(SpacePage):
     collectivity = models.OneToOneField(
@@ -105,6 +177,9 @@ class CollectivitySpacePage(SpacePage):
     @property
     def structure(self):
         return self.collectivity
+
+    def expected_title(self) -> str:
+        return self.collectivity.name
 
 
 class StandardPage(Page):

@@ -16,6 +16,8 @@ in the project writes these groups; a test checks that any sequence of changes
 leaves exactly what a fresh derivation gives.
 """
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -24,6 +26,7 @@ from django.db import transaction
 from wagtail.models import GroupCollectionPermission, GroupPagePermission
 
 from pages.models import CollectivitySpacePage, SchoolSpacePage, SpaceGroup
+from profiles.derivation import ACADEMIE
 from profiles.models import (
     Attachment,
     Collectivity,
@@ -34,7 +37,7 @@ from profiles.models import (
     School,
     SchoolGroupObjectPermission,
     UserProfile,
-    current_school_year,
+    structure_is_open,
 )
 
 GLOBAL_PERMISSIONS = [("wagtailadmin", "access_admin")]
@@ -104,17 +107,18 @@ class PermissionIds:
 
 
 def school_group_specs(school: School) -> list[GroupSpec]:
-    year = current_school_year()
+    """Who is in the school's two groups: the director of publication in office, and
+    the teachers and directors attached this year (`current()` is the one definition
+    of both, profiles and closing included: a closed school has nobody)."""
     direction = set(
         RoleGrant.objects.current()
         .filter(role=Role.DIRECTOR_OF_PUBLICATION, school=school)
         .values_list("user_id", flat=True)
     )
     contributors = set(
-        Attachment.objects.filter(
-            school=school, school_year=year,
-            kind__in=[Attachment.Kind.TEACHER, Attachment.Kind.DIRECTOR],
-        ).values_list("user_id", flat=True)
+        Attachment.objects.current()
+        .filter(school=school, kind__in=[Attachment.Kind.TEACHER, Attachment.Kind.DIRECTOR])
+        .values_list("user_id", flat=True)
     )
     label = f"École {school.uai}"
     return [
@@ -142,23 +146,47 @@ def collectivity_group_specs(collectivity: Collectivity) -> list[GroupSpec]:
     ]
 
 
-def _set_diff(existing: set, desired: set):
-    return desired - existing, existing - desired
+# --- Writing: only inside `deriving()` -------------------------------------------
+#
+# Derived groups' memberships and permissions are refused at the data layer
+# (pages/guards.py) unless written here, inside `deriving()`: a door that Wagtail
+# opens on groups tomorrow cannot reopen the hole.
+
+_deriving: ContextVar[bool] = ContextVar("rights_deriving", default=False)
+
+
+@contextmanager
+def deriving():
+    token = _deriving.set(True)
+    try:
+        yield
+    finally:
+        _deriving.reset(token)
+
+
+def is_deriving() -> bool:
+    return _deriving.get()
+
+
+def _sync_rows(model, group, fields: tuple[str, str], desired: set[tuple]) -> None:
+    """Make the rows of `model` for `group` equal `desired` (pairs of `fields`):
+    delete the extra ones, create the missing ones."""
+    existing = set(model.objects.filter(group=group).values_list(*fields))
+    for values in existing - desired:
+        model.objects.filter(group=group, **dict(zip(fields, values, strict=True))).delete()
+    model.objects.bulk_create(
+        [model(group=group, **dict(zip(fields, values, strict=True))) for values in desired - existing]
+    )
 
 
 def _set_global_permissions(group: Group, wanted: set[int]) -> None:
-    if set(group.permissions.values_list("pk", flat=True)) != wanted:
-        group.permissions.set(wanted)
+    _sync_rows(Group.permissions.through, group, ("group_id", "permission_id"),
+               {(group.pk, p) for p in wanted})
 
 
 def _set_members(group: Group, members: set[int]) -> None:
     membership = get_user_model().groups.through
-    existing = set(membership.objects.filter(group=group).values_list("user_id", flat=True))
-    to_add, to_remove = _set_diff(existing, members)
-    if to_remove:
-        membership.objects.filter(group=group, user_id__in=to_remove).delete()
-    if to_add:
-        membership.objects.bulk_create([membership(group=group, user_id=u) for u in to_add])
+    _sync_rows(membership, group, ("group_id", "user_id"), {(group.pk, u) for u in members})
 
 
 def _sync_group(spec: GroupSpec, *, structure_field: str, structure, space, object_perm_model,
@@ -177,69 +205,36 @@ def _sync_group(spec: GroupSpec, *, structure_field: str, structure, space, obje
     if group.name != spec.name:
         group.name = spec.name
         group.save(update_fields=["name"])
+    is_open = structure_is_open(structure)
 
-    # Global permission: access to the Wagtail admin.
-    _set_global_permissions(group, permission_ids(GLOBAL_PERMISSIONS))
-
+    # Global permission (access to the Wagtail admin) and members.
+    _set_global_permissions(group, permission_ids(GLOBAL_PERMISSIONS) if is_open else set())
     _set_members(group, spec.members)
 
-    # Page permissions on the space page, and nowhere else.
+    # Page permissions on the space page, and nowhere else; media collection permissions;
+    # django-guardian object permissions on the structure (direct foreign keys).
     page_perms = permission_ids(("wagtailcore", c) for c in spec.page_permissions)
-    desired = {(space.pk, p) for p in page_perms} if space else set()
-    existing = set(
-        GroupPagePermission.objects.filter(group=group).values_list("page_id", "permission_id")
-    )
-    to_add, to_remove = _set_diff(existing, desired)
-    for page_id, perm_id in to_remove:
-        GroupPagePermission.objects.filter(group=group, page_id=page_id, permission_id=perm_id).delete()
-    GroupPagePermission.objects.bulk_create(
-        [GroupPagePermission(group=group, page_id=pg, permission_id=pm) for pg, pm in to_add]
-    )
-
-    # Media collection permissions.
+    _sync_rows(GroupPagePermission, group, ("page_id", "permission_id"),
+               {(space.pk, p) for p in page_perms} if space and is_open else set())
     collection_perms = permission_ids(spec.collection_permissions)
     collection_id = space.collection_id if space else None
-    desired = {(collection_id, p) for p in collection_perms} if collection_id else set()
-    existing = set(
-        GroupCollectionPermission.objects.filter(group=group).values_list(
-            "collection_id", "permission_id"
-        )
-    )
-    to_add, to_remove = _set_diff(existing, desired)
-    for coll_id, perm_id in to_remove:
-        GroupCollectionPermission.objects.filter(
-            group=group, collection_id=coll_id, permission_id=perm_id
-        ).delete()
-    GroupCollectionPermission.objects.bulk_create(
-        [GroupCollectionPermission(group=group, collection_id=c, permission_id=p) for c, p in to_add]
-    )
-
-    # django-guardian object permissions on the structure (direct foreign keys).
+    _sync_rows(GroupCollectionPermission, group, ("collection_id", "permission_id"),
+               {(collection_id, p) for p in collection_perms} if collection_id and is_open else set())
     model = type(structure)
     object_perms = permission_ids((model._meta.app_label, c) for c in spec.object_permissions)
-    desired = {(structure.pk, p) for p in object_perms}
-    existing = set(
-        object_perm_model.objects.filter(group=group).values_list(
-            "content_object_id", "permission_id"
-        )
-    )
-    to_add, to_remove = _set_diff(existing, desired)
-    for obj_id, perm_id in to_remove:
-        object_perm_model.objects.filter(
-            group=group, content_object_id=obj_id, permission_id=perm_id
-        ).delete()
-    object_perm_model.objects.bulk_create(
-        [object_perm_model(group=group, content_object_id=o, permission_id=p) for o, p in to_add]
-    )
+    _sync_rows(object_perm_model, group, ("content_object_id", "permission_id"),
+               {(structure.pk, p) for p in object_perms} if is_open else set())
 
 
 @transaction.atomic
 def rights_sync_school(school: School, *, permission_ids: PermissionIds | None = None) -> None:
     permission_ids = permission_ids or PermissionIds()
     space = SchoolSpacePage.objects.filter(school=school).first()
-    for spec in school_group_specs(school):
-        _sync_group(spec, structure_field="school", structure=school, space=space,
-                    object_perm_model=SchoolGroupObjectPermission, permission_ids=permission_ids)
+    with deriving():
+        for spec in school_group_specs(school):
+            _sync_group(spec, structure_field="school", structure=school, space=space,
+                        object_perm_model=SchoolGroupObjectPermission,
+                        permission_ids=permission_ids)
 
 
 @transaction.atomic
@@ -248,16 +243,21 @@ def rights_sync_collectivity(
 ) -> None:
     permission_ids = permission_ids or PermissionIds()
     space = CollectivitySpacePage.objects.filter(collectivity=collectivity).first()
-    for spec in collectivity_group_specs(collectivity):
-        _sync_group(spec, structure_field="collectivity", structure=collectivity, space=space,
-                    object_perm_model=CollectivityGroupObjectPermission,
-                    permission_ids=permission_ids)
+    with deriving():
+        for spec in collectivity_group_specs(collectivity):
+            _sync_group(spec, structure_field="collectivity", structure=collectivity, space=space,
+                        object_perm_model=CollectivityGroupObjectPermission,
+                        permission_ids=permission_ids)
 
 
 @transaction.atomic
 def rights_sync_academie(*, permission_ids: PermissionIds | None = None) -> None:
+    with deriving():
+        _sync_academie(permission_ids or PermissionIds())
+
+
+def _sync_academie(permission_ids: PermissionIds) -> None:
     """The académie group: its members are the holders of the académie profile."""
-    permission_ids = permission_ids or PermissionIds()
     space_group = SpaceGroup.objects.select_related("group").filter(
         kind=SpaceGroup.Kind.ACADEMIE
     ).first()
@@ -273,7 +273,9 @@ def rights_sync_academie(*, permission_ids: PermissionIds | None = None) -> None
 
 
 def rights_sync_structure(structure) -> None:
-    if isinstance(structure, School):
+    if structure == ACADEMIE:
+        rights_sync_academie()
+    elif isinstance(structure, School):
         rights_sync_school(structure)
     elif isinstance(structure, Collectivity):
         rights_sync_collectivity(structure)
@@ -281,11 +283,29 @@ def rights_sync_structure(structure) -> None:
         raise TypeError(f"Pas de droits dérivés pour {structure!r}")
 
 
+# Names the derivation gives; used only to find groups left behind by a structure
+# deleted before SpaceGroup's deletion took its group along (see guards.py).
+_DERIVED_NAME = r"^(École|Collectivité) [0-9A-Z]+ · (direction de publication|contributeurs)$"
+
+
+@transaction.atomic
+def rights_remove_orphans() -> int:
+    """Delete groups that carried a space's rights and whose structure is gone."""
+    orphans = Group.objects.filter(space_group__isnull=True, name__regex=_DERIVED_NAME)
+    with deriving():
+        count = 0
+        for group in orphans:
+            group.delete()
+            count += 1
+    return count
+
+
 def rights_sync_all() -> dict[str, int]:
     """Re-derive everything (the `sync_rights` command; run it nightly so that grants
     that start or end at a given date take effect)."""
     schools = collectivities = 0
     permission_ids = PermissionIds()
+    orphans = rights_remove_orphans()
     for school in School.objects.iterator():
         rights_sync_school(school, permission_ids=permission_ids)
         schools += 1
@@ -293,7 +313,7 @@ def rights_sync_all() -> dict[str, int]:
         rights_sync_collectivity(collectivity, permission_ids=permission_ids)
         collectivities += 1
     rights_sync_academie(permission_ids=permission_ids)
-    return {"schools": schools, "collectivities": collectivities}
+    return {"schools": schools, "collectivities": collectivities, "orphans_removed": orphans}
 
 
 def derived_state() -> dict[str, frozenset]:

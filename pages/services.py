@@ -10,9 +10,11 @@ from pages.models import (
     PortalHomePage,
     SchoolIndexPage,
     SchoolSpacePage,
+    space_title_for_school,
 )
-from pages.rights import rights_sync_collectivity, rights_sync_school
-from profiles.models import Collectivity, School
+from pages.rights import rights_sync_collectivity, rights_sync_school, rights_sync_structure
+from profiles import derivation
+from profiles.models import Collectivity, School, structure_is_open
 
 HOME_TITLE = "ENT-école Occitanie"
 
@@ -73,7 +75,7 @@ def space_ensure_for_school(school: School) -> SchoolSpacePage:
     if space is None:
         portal_tree_ensure()
         index = SchoolIndexPage.objects.get()
-        title = f"{school.name} ({school.city})"
+        title = space_title_for_school(school)
         space = index.add_child(
             instance=SchoolSpacePage(
                 title=title,
@@ -105,13 +107,72 @@ def space_ensure_for_collectivity(collectivity: Collectivity) -> CollectivitySpa
     return space
 
 
+def _space_slug_base(structure) -> tuple[str, str]:
+    if isinstance(structure, School):
+        return f"{structure.name} {structure.city}", structure.uai
+    return structure.name, structure.insee_code
+
+
+@transaction.atomic
+def space_follow_structure(structure):
+    """Bring a structure's space in line with the directory: create it for an open
+    structure that has none, rename it (title and slug; Wagtail keeps the old URL
+    working with a redirect) when the structure was renamed, archive it (unpublish
+    it and everything under it) when the structure is closed; then derive rights.
+    Called through `profiles.derivation` by the structure services."""
+    is_school = isinstance(structure, School)
+    model = SchoolSpacePage if is_school else CollectivitySpacePage
+    space = model.objects.filter(**{"school" if is_school else "collectivity": structure}).first()
+    if structure_is_open(structure):
+        if space is None:
+            return (space_ensure_for_school if is_school else space_ensure_for_collectivity)(structure)
+        if space.title != space.expected_title():
+            _space_rename(space, structure)
+    elif space is not None and space.live:
+        _space_archive(space)
+    rights_sync_structure(structure)
+    return space
+
+
+def _space_rename(space, structure) -> None:
+    base, suffix = _space_slug_base(structure)
+    parent = space.get_parent()
+    slug = slugify(base)[:200] or slugify(suffix)
+    if parent.get_children().exclude(pk=space.pk).filter(slug=slug).exists():
+        slug = f"{slug[:190]}-{slugify(suffix)}"
+    space._directory_rename = True
+    space.slug = slug
+    space.save()  # the title follows the structure in SpacePage.save()
+    if space.collection_id:
+        ident = structure.uai if isinstance(structure, School) else structure.siret
+        space.collection.name = f"{space.title} — {ident}"[:255]
+        space.collection.save(update_fields=["name"])
+
+
+def _space_archive(space) -> None:
+    from wagtail.actions.unpublish_page import UnpublishPageAction
+
+    # No user: the structure service that closed the structure checked its actor.
+    # (Wagtail's include_descendants asks each page's tester for a user: done here.)
+    for page in Page.objects.descendant_of(space, inclusive=True).live().order_by("-depth"):
+        UnpublishPageAction(page.specific, user=None).execute(skip_permission_checks=True)
+
+
+def on_directory_change(structure, what) -> None:
+    """Registered with `profiles.derivation` (pages/apps.py)."""
+    if what == derivation.STRUCTURE and isinstance(structure, (School, Collectivity)):
+        space_follow_structure(structure)
+    else:
+        rights_sync_structure(structure)
+
+
 def spaces_ensure_all() -> dict[str, int]:
-    """Create the missing spaces of every school and collectivity."""
+    """Create the missing spaces of every open school and collectivity."""
     created = {"schools": 0, "collectivities": 0}
-    for school in School.objects.filter(space__isnull=True).iterator():
+    for school in School.objects.open().filter(space__isnull=True).iterator():
         space_ensure_for_school(school)
         created["schools"] += 1
-    for collectivity in Collectivity.objects.filter(space__isnull=True).iterator():
+    for collectivity in Collectivity.objects.open().filter(space__isnull=True).iterator():
         space_ensure_for_collectivity(collectivity)
         created["collectivities"] += 1
     return created

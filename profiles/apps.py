@@ -6,10 +6,10 @@ class ProfilesConfig(AppConfig):
     verbose_name = "Annuaire"
 
     def ready(self):
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
-        from profiles import personal_data, services
-        from profiles.models import Charter
+        from profiles import personal_data, privileges, services
+        from profiles.models import Charter, User
 
         # Like django.contrib.sites' SITE_CACHE: a saved or deleted charter clears
         # the cached required version (publishing a charter saves it).
@@ -18,3 +18,8 @@ class ProfilesConfig(AppConfig):
         post_delete.connect(services.charter_cache_clear, sender=Charter,
                             dispatch_uid="profiles.charter_cache_clear.delete")
         personal_data.register_profiles_parts()
+        # Who may change whose account: checked on the model, for every door.
+        pre_save.connect(privileges.check_user_save, sender=User,
+                         dispatch_uid="profiles.privileges.save")
+        pre_delete.connect(privileges.check_user_delete, sender=User,
+                           dispatch_uid="profiles.privileges.delete")

@@ -1,10 +1,10 @@
 """The directory (annuaire): structures, people, their attachments and role grants."""
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager as AuthUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from wagtail.models import DraftStateMixin, RevisionMixin
@@ -23,9 +23,25 @@ def current_school_year() -> str:
     return settings.SCHOOL_YEAR
 
 
+class UserQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        # Bulk updates (Wagtail's « activer / désactiver » bulk action) bypass
+        # pre_save: the privilege rule is checked here too (profiles.privileges).
+        from profiles.privileges import check_bulk_update
+
+        check_bulk_update(self, kwargs)
+        return super().update(**kwargs)
+
+
+class UserManager(AuthUserManager.from_queryset(UserQuerySet)):
+    pass
+
+
 class User(AbstractUser):
     """One account per person. What the person *is* comes from `UserProfile`,
     what she is attached to from `Attachment`, what she may do from `RoleGrant`."""
+
+    objects = UserManager()
 
     class Meta(AbstractUser.Meta):
         verbose_name = "personne"
@@ -128,6 +144,18 @@ class Circonscription(models.Model):
         return self.name
 
 
+class StructureQuerySet(models.QuerySet):
+    def open(self, at=None):
+        """Structures not closed at `at` (now by default)."""
+        at = at or timezone.now()
+        return self.filter(Q(closed_at__isnull=True) | Q(closed_at__gt=at))
+
+
+def structure_is_open(structure, at=None) -> bool:
+    at = at or timezone.now()
+    return structure.closed_at is None or structure.closed_at > at
+
+
 class Collectivity(models.Model):
     class Kind(models.TextChoices):
         COMMUNE = "commune", "Commune"
@@ -143,6 +171,12 @@ class Collectivity(models.Model):
         Departement, on_delete=models.PROTECT, related_name="collectivities",
         verbose_name="département",
     )
+    closed_at = models.DateTimeField(
+        "fermée le", null=True, blank=True, editable=False,
+        help_text="Une collectivité n'est jamais supprimée : elle est fermée (services.collectivity_close).",
+    )
+
+    objects = StructureQuerySet.as_manager()
 
     class Meta:
         verbose_name = "collectivité"
@@ -171,6 +205,12 @@ class School(models.Model):
         Circonscription, on_delete=models.PROTECT, related_name="schools",
         verbose_name="circonscription",
     )
+    closed_at = models.DateTimeField(
+        "fermée le", null=True, blank=True, editable=False,
+        help_text="Une école n'est jamais supprimée : elle est fermée (services.school_close).",
+    )
+
+    objects = StructureQuerySet.as_manager()
 
     class Meta:
         verbose_name = "école"
@@ -229,6 +269,22 @@ class SchoolClass(models.Model):
 class AttachmentQuerySet(models.QuerySet):
     def for_year(self, school_year: str | None = None):
         return self.filter(school_year=school_year or current_school_year())
+
+    def current(self, school_year: str | None = None, at=None):
+        """The one definition of "attached this school year": an attachment of the
+        year, whose person still holds a profile that the kind requires, to a
+        structure that is not closed. Rights, selectors and routing all use it."""
+        at = at or timezone.now()
+        qualifies = Q()
+        for kind, profiles in Attachment.REQUIRED_PROFILES.items():
+            qualifies |= Q(kind=kind) & Exists(
+                UserProfile.objects.filter(user=OuterRef("user"), profile__in=profiles)
+            )
+        return self.for_year(school_year).filter(qualifies).filter(
+            Q(school__isnull=True) | Q(school__closed_at__isnull=True) | Q(school__closed_at__gt=at),
+            Q(collectivity__isnull=True) | Q(collectivity__closed_at__isnull=True)
+            | Q(collectivity__closed_at__gt=at),
+        )
 
 
 class Attachment(models.Model):
@@ -399,10 +455,48 @@ COLLECTIVITY_ROLES = {Role.REFERENT_VILLE, Role.PUBLISHER}
 SINGLE_HOLDER_ROLES = {Role.DIRECTOR_OF_PUBLICATION, Role.REFERENT_VILLE}
 
 
+# Profiles a person must hold for a role to count (the role follows the profile).
+ROLE_PROFILES = {
+    Role.DIRECTOR_OF_PUBLICATION: {NationalProfile.DIRECTOR, NationalProfile.TEACHER},
+    Role.REFERENT_VILLE: {NationalProfile.COLLECTIVITY},
+    Role.PUBLISHER: {NationalProfile.COLLECTIVITY},
+}
+
+
 class RoleGrantQuerySet(models.QuerySet):
-    def current(self, at=None):
+    def in_period(self, at=None):
+        """Grants whose period contains `at` (start ≤ at < end), whatever else."""
         at = at or timezone.now()
         return self.filter(starts_at__lte=at).filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
+
+    def current(self, at=None):
+        """THE definition of "holds role R on structure S at time t", used by the
+        derivation, the selectors, the services and the RGPD routing: the grant's
+        period contains t, its holder still has a profile the role requires, and
+        the structure is not closed."""
+        at = at or timezone.now()
+        qualifies = Q()
+        for role, profiles in ROLE_PROFILES.items():
+            qualifies |= Q(role=role) & Exists(
+                UserProfile.objects.filter(user=OuterRef("user"), profile__in=profiles)
+            )
+        return self.in_period(at).filter(qualifies).filter(
+            Q(school__isnull=True) | Q(school__closed_at__isnull=True) | Q(school__closed_at__gt=at),
+            Q(collectivity__isnull=True) | Q(collectivity__closed_at__isnull=True)
+            | Q(collectivity__closed_at__gt=at),
+        )
+
+    def unfinished(self, at=None):
+        """Grants that are current or still to come (no end, or an end after `at`)."""
+        at = at or timezone.now()
+        return self.filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
+
+    def overlapping(self, starts_at, ends_at=None):
+        """Grants whose period [start, end) meets [starts_at, ends_at)."""
+        qs = self.filter(Q(ends_at__isnull=True) | Q(ends_at__gt=starts_at))
+        if ends_at is not None:
+            qs = qs.filter(starts_at__lt=ends_at)
+        return qs
 
     def open(self):
         return self.filter(ends_at__isnull=True)
@@ -684,6 +778,7 @@ class DataRequest(models.Model):
 
     @property
     def routed_to_label(self) -> str:
-        if self.school_id:
-            return f"Direction de « {self.school.name} »"
-        return "Services de l'académie (délégué à la protection des données)"
+        """What the requester reads: the same rule as who receives it."""
+        from profiles.selectors import data_request_route
+
+        return data_request_route(self)[0]

@@ -187,16 +187,25 @@ def is_pupil_reader(user: User) -> bool:
 
 
 def user_school_ids(user: User, school_year: str | None = None) -> set[int]:
-    """Schools she is attached to this year, directly or through her children."""
+    """THE definition of "her schools": the open schools she is attached to this
+    year (`Attachment.objects.current()`), directly or through her children."""
     year = school_year or current_school_year()
-    children = Attachment.objects.filter(
-        user=user, kind=Attachment.Kind.GUARDIAN, school_year=year
+    children = Attachment.objects.current(year).filter(
+        user=user, kind=Attachment.Kind.GUARDIAN
     ).values("pupil_id")
     return set(
-        Attachment.objects.filter(school_year=year, school__isnull=False)
+        Attachment.objects.current(year).filter(school__isnull=False)
         .filter(Q(user=user) | Q(kind=Attachment.Kind.PUPIL, user_id__in=children))
         .values_list("school_id", flat=True)
     )
+
+
+def directed_school_ids(user: User, at=None):
+    """THE definition of "the schools she directs": those where she holds the role of
+    director of publication at `at` (a subquery of school ids)."""
+    return RoleGrant.objects.current(at).filter(
+        user=user, role=Role.DIRECTOR_OF_PUBLICATION
+    ).values("school_id")
 
 
 def user_schools(user: User) -> list[School]:
@@ -216,34 +225,66 @@ def school_directors(school_ids) -> list[RoleGrant]:
 # --- Personal-data requests ------------------------------------------------------
 
 
-def is_academie_staff(user: User) -> bool:
-    return user.is_superuser or user.ent_profiles.filter(profile=NationalProfile.ACADEMIE).exists()
+# THE definition of académie staff: superusers, and holders of the académie profile
+# (who are, exactly, the members of the derived académie group: pages.rights).
+ACADEMIE_STAFF = Q(is_superuser=True) | Q(ent_profiles__profile=NationalProfile.ACADEMIE)
 
 
 def academie_staff():
-    return User.objects.filter(is_active=True).filter(
-        Q(is_superuser=True) | Q(ent_profiles__profile=NationalProfile.ACADEMIE)
+    return User.objects.filter(is_active=True).filter(ACADEMIE_STAFF).distinct()
+
+
+def is_academie_staff(user: User) -> bool:
+    """Memoised on the user object for the request (like Django's `_perm_cache`)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if not hasattr(user, "_is_academie_staff"):
+        user._is_academie_staff = user.is_superuser or user.ent_profiles.filter(
+            profile=NationalProfile.ACADEMIE
+        ).exists()
+    return user._is_academie_staff
+
+
+ROUTED_TO_ACADEMIE = "Services de l'académie (délégué à la protection des données)"
+
+
+def _school_directors_qs(school_id):
+    return User.objects.filter(
+        is_active=True,
+        role_grants__in=RoleGrant.objects.current().filter(
+            role=Role.DIRECTOR_OF_PUBLICATION, school_id=school_id
+        ),
     ).distinct()
 
 
-def data_request_handlers(data_request: DataRequest):
-    """The people who act on a request: the current director(s) of publication of
-    the school it concerns; académie staff when it concerns no school, or when the
-    school has no director of publication in office."""
+def data_request_route(data_request: DataRequest) -> tuple[str, object]:
+    """THE routing of a request: (label the requester reads, the people who act on
+    it). The current director(s) of publication of the school it concerns; académie
+    staff when it concerns no school, or when that school has no director of
+    publication in office (then the label says so)."""
     if data_request.school_id:
-        directors = User.objects.filter(
-            is_active=True,
-            role_grants__in=RoleGrant.objects.current().filter(
-                role=Role.DIRECTOR_OF_PUBLICATION, school_id=data_request.school_id
-            ),
-        ).distinct()
-        if directors.exists():
-            return directors
-    return academie_staff()
+        directors = _school_directors_qs(data_request.school_id)
+        # `data_requests_of` annotates the answer, so that a list costs one query.
+        has_director = getattr(data_request, "school_has_director", None)
+        if has_director is None:
+            has_director = directors.exists()
+        if has_director:
+            return f"Direction de « {data_request.school.name} »", directors
+    return ROUTED_TO_ACADEMIE, academie_staff()
+
+
+def data_request_handlers(data_request: DataRequest):
+    return data_request_route(data_request)[1]
 
 
 def data_requests_of(user: User):
-    return DataRequest.objects.filter(user=user).select_related("school")
+    return DataRequest.objects.filter(user=user).select_related("school").annotate(
+        school_has_director=Exists(
+            RoleGrant.objects.current().filter(
+                role=Role.DIRECTOR_OF_PUBLICATION, school_id=OuterRef("school_id")
+            )
+        )
+    )
 
 
 def data_requests_handled_by(user: User):
@@ -252,10 +293,7 @@ def data_requests_handled_by(user: User):
     qs = DataRequest.objects.select_related("user", "school", "closed_by")
     if is_academie_staff(user):
         return qs
-    schools = RoleGrant.objects.current().filter(
-        user=user, role=Role.DIRECTOR_OF_PUBLICATION
-    ).values("school_id")
-    return qs.filter(school_id__in=schools)
+    return qs.filter(school_id__in=directed_school_ids(user))
 
 
 def data_request_can_close(user: User, data_request: DataRequest) -> bool:
@@ -292,9 +330,7 @@ def leavers(*, now=None, grace_days: int | None = None):
         User.objects.filter(is_staff=False, is_superuser=False)
         .exclude(ent_profiles__profile=NationalProfile.ACADEMIE)
         .exclude(Exists(Attachment.objects.filter(user=OuterRef("pk"), school_year__gte=year)))
-        .exclude(Exists(RoleGrant.objects.filter(user=OuterRef("pk")).filter(
-            Q(ends_at__isnull=True) | Q(ends_at__gt=now)
-        )))
+        .exclude(Exists(RoleGrant.objects.unfinished(now).filter(user=OuterRef("pk"))))
         .annotate(
             last_year=Max("attachments__school_year"),
         )

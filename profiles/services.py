@@ -1,17 +1,22 @@
-"""Services of the directory: every change of an attachment or a role grant goes
-through here (admin views, commands, imports, tests), so that each one is
-validated, audited, and followed by the derivation of rights."""
+"""Services of the directory: every change of a structure, a profile, an attachment
+or a role grant goes through here (admin views, commands, imports, tests), so that
+each one checks its actor, is validated, audited, and followed by the derivation
+of what depends on it (`profiles.derivation`).
+
+The actor (`by=`) is checked inside each service, like Wagtail's actions do: a
+user must hold the model permission (académie staff do, through their derived
+group), or, for the publishers of a collectivity, be its référent ville. `by=None`
+is the system (management commands, imports): trusted, and recorded as such in
+the audit log."""
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from wagtail.log_actions import log
 
-from pages.rights import rights_sync_academie, rights_sync_structure
-from profiles import selectors
+from profiles import derivation, selectors
 from profiles.models import (
     SINGLE_HOLDER_ROLES,
     Attachment,
@@ -25,6 +30,7 @@ from profiles.models import (
     School,
     User,
     UserProfile,
+    structure_is_open,
 )
 
 
@@ -41,26 +47,76 @@ SINGLE_HOLDER_REFUSAL = {
 }
 
 
+ACTOR_REFUSAL = "Vous n'avez pas le droit de faire cette modification de l'annuaire."
+
+
+def _check_actor(by: User | None, permission: str, *, obj=None, alternative: str | None = None):
+    """Refuse (PermissionDenied, French) unless `by` is the system (None), holds the
+    model permission, or holds `alternative` on `obj` (a guardian object permission)."""
+    if by is None:
+        return
+    if by.is_active and by.has_perm(f"profiles.{permission}"):
+        return
+    if alternative and obj is not None and by.is_active and by.has_perm(
+        f"profiles.{alternative}", obj
+    ):
+        return
+    raise PermissionDenied(ACTOR_REFUSAL)
+
+
+def _refuse_if_closed(structure) -> None:
+    """Refuse a change on a closed structure (read again: the caller's copy may be stale)."""
+    if structure is not None and not type(structure).objects.open().filter(pk=structure.pk).exists():
+        raise ValidationError(
+            f"« {structure} » est fermée : plus aucun rattachement ni rôle n'y est possible."
+        )
+
+
+def _structures_of_user(user: User) -> list:
+    """The structures whose derived rights depend on her profiles."""
+    structures = {}
+    for attachment in Attachment.objects.filter(user=user).exclude(
+        school_year__lt=selectors.current_school_year()
+    ).select_related("school", "collectivity"):
+        structure = attachment.school or attachment.collectivity
+        if structure is not None:
+            structures[(type(structure), structure.pk)] = structure
+    for grant in RoleGrant.objects.unfinished().filter(user=user).select_related(
+        "school", "collectivity"
+    ):
+        structures[(type(grant.structure), grant.structure.pk)] = grant.structure
+    return list(structures.values())
+
+
 @transaction.atomic
 def profile_add(*, user: User, profile: str, by: User | None = None) -> UserProfile:
     """Give a person a national profile (idempotent). The académie profile makes her
     a member of the derived académie group."""
+    _check_actor(by, "add_userprofile")
     obj, created = UserProfile.objects.get_or_create(user=user, profile=NationalProfile(profile))
     if created:
         log(instance=obj, action="wagtail.create", user=by)
-        if obj.profile == NationalProfile.ACADEMIE:
-            rights_sync_academie()
+        _profiles_changed(user, obj.profile)
     return obj
 
 
 @transaction.atomic
 def profile_remove(*, user_profile: UserProfile, by: User | None = None) -> None:
-    """Take a national profile away. Attachments that required it are refused from
-    then on; the académie group follows the académie profile."""
+    """Take a national profile away. Her rights follow at once: attachments and roles
+    that required it stop counting (`Attachment.objects.current()`,
+    `RoleGrant.objects.current()`), and the structures she is attached to are
+    derived again."""
+    _check_actor(by, "delete_userprofile")
     log(instance=user_profile, action="wagtail.delete", user=by)
     user_profile.delete()
-    if user_profile.profile == NationalProfile.ACADEMIE:
-        rights_sync_academie()
+    _profiles_changed(user_profile.user, user_profile.profile)
+
+
+def _profiles_changed(user: User, profile: str) -> None:
+    if profile == NationalProfile.ACADEMIE:
+        derivation.structure_changed(derivation.ACADEMIE)
+    for structure in _structures_of_user(user):
+        derivation.structure_changed(structure)
 
 
 def _save_validated(instance, message_on_conflict: str):
@@ -82,44 +138,56 @@ def _structure_of(attachment: Attachment):
 @transaction.atomic
 def attachment_add(*, by: User | None = None, **fields) -> Attachment:
     """Attach a person to a structure for a school year. A director attached to a
-    school without a director of publication becomes its director of publication."""
+    school without a director of publication becomes its director of publication
+    (or her successor, from the planned end of the one in office)."""
+    _check_actor(by, "add_attachment")
     attachment = Attachment(**fields)
     if attachment.kind == Attachment.Kind.PUPIL and attachment.school_class_id:
         attachment.school = attachment.school_class.school
+    _refuse_if_closed(attachment.school if attachment.school_id else None)
+    _refuse_if_closed(attachment.collectivity if attachment.collectivity_id else None)
     _save_validated(attachment, "Ce rattachement existe déjà.")
     log(instance=attachment, action="wagtail.create", user=by)
     if attachment.kind == Attachment.Kind.DIRECTOR:
         _default_director_of_publication(attachment.school, by=by)
     structure = _structure_of(attachment)
     if structure is not None:
-        rights_sync_structure(structure)
+        derivation.structure_changed(structure)
     return attachment
 
 
 @transaction.atomic
 def attachment_remove(*, attachment: Attachment, by: User | None = None) -> None:
+    _check_actor(by, "delete_attachment")
     structure = _structure_of(attachment)
     log(instance=attachment, action="wagtail.delete", user=by)
     attachment.delete()
     if structure is not None:
-        rights_sync_structure(structure)
+        derivation.structure_changed(structure)
 
 
 def _default_director_of_publication(school: School, *, by: User | None) -> None:
-    """By default the school's director is its director of publication."""
+    """By default the school's director is its director of publication. When the
+    one in office has a planned end, the newcomer is scheduled from that end;
+    when someone is already scheduled (or in office with no end), nothing changes."""
     School.objects.select_for_update().get(pk=school.pk)
-    if RoleGrant.objects.open().filter(
-        role=Role.DIRECTOR_OF_PUBLICATION, school=school
-    ).exists():
-        return
+    now = timezone.now()
+    grants = RoleGrant.objects.filter(role=Role.DIRECTOR_OF_PUBLICATION, school=school)
+    if grants.open().exists():
+        return  # in office without end, or a successor already scheduled
+    holders = set(grants.unfinished(now).values_list("user_id", flat=True))
     director = (
-        Attachment.objects.for_year()
+        Attachment.objects.current()
         .filter(kind=Attachment.Kind.DIRECTOR, school=school)
+        .exclude(user_id__in=holders)
         .order_by("created_at")
         .first()
     )
-    if director is not None:
-        role_grant(role=Role.DIRECTOR_OF_PUBLICATION, user=director.user, school=school, by=by)
+    if director is None:
+        return
+    planned_end = grants.unfinished(now).order_by("-ends_at").values_list("ends_at", flat=True).first()
+    role_grant(role=Role.DIRECTOR_OF_PUBLICATION, user=director.user, school=school, by=by,
+               starts_at=planned_end or now)
 
 
 def _lock_structure(school: School | None, collectivity: Collectivity | None):
@@ -129,6 +197,13 @@ def _lock_structure(school: School | None, collectivity: Collectivity | None):
         School.objects.select_for_update().get(pk=school.pk)
     if collectivity is not None:
         Collectivity.objects.select_for_update().get(pk=collectivity.pk)
+
+
+def _check_role_actor(by, role, collectivity):
+    if role == Role.PUBLISHER:
+        _check_actor(by, "add_rolegrant", obj=collectivity, alternative="manage_publishers")
+    else:
+        _check_actor(by, "add_rolegrant")
 
 
 @transaction.atomic
@@ -143,25 +218,36 @@ def role_grant(
     ends_at=None,
     replace: bool = False,
 ) -> RoleGrant:
-    """Grant a role. For a role held by one person at a time (director of
-    publication, référent ville), `replace=True` ends the current holder's grant
-    (a handover); otherwise a second holder is refused with a French message."""
-    _lock_structure(school, collectivity)
+    """Grant a role from `starts_at` (now by default; a future date schedules it).
+
+    For a role held by one person at a time (director of publication, référent
+    ville), the periods of two holders never overlap: a successor starting on or
+    after the planned end of the one in office is accepted as it is;
+    `replace=True` is a handover — the holder(s) whose period meets the new one
+    end when the new one starts; otherwise an overlap is refused in French."""
     role = Role(role)
+    _check_role_actor(by, role, collectivity)
+    _lock_structure(school, collectivity)
+    _refuse_if_closed(school or collectivity)
+    starts_at = starts_at or timezone.now()
     if role in SINGLE_HOLDER_ROLES:
-        # Open grants, and grants whose planned end has not come yet, are current:
-        # the database forbids two open ones, this also forbids an overlap.
-        holders = RoleGrant.objects.filter(
+        others = RoleGrant.objects.filter(
             role=role, school=school, collectivity=collectivity
-        ).filter(Q(ends_at__isnull=True) | Q(ends_at__gt=timezone.now())).exclude(user=user)
+        ).overlapping(starts_at, ends_at).exclude(user=user)
         if replace:
-            for current in holders:
-                role_grant_end(grant=current, by=by)
-        elif holders.exists():
+            for current in others.select_for_update():
+                if current.starts_at >= starts_at:
+                    raise ValidationError(
+                        "Un successeur est déjà désigné à partir du "
+                        f"{timezone.localtime(current.starts_at):%d/%m/%Y %H:%M} : "
+                        "mettez fin à sa désignation avant d'en prévoir une autre."
+                    )
+                role_grant_end(grant=current, by=by, at=starts_at, _checked=True)
+        elif others.exists():
             raise ValidationError(SINGLE_HOLDER_REFUSAL[role])
     grant = RoleGrant(
         role=role, user=user, school=school, collectivity=collectivity, granted_by=by,
-        starts_at=starts_at or timezone.now(), ends_at=ends_at,
+        starts_at=starts_at, ends_at=ends_at,
     )
     _save_validated(
         grant,
@@ -170,26 +256,126 @@ def role_grant(
     )
     log(instance=grant, action="profiles.role_grant", user=by,
         data={"role": role.value, "user": user.username})
-    rights_sync_structure(grant.structure)
+    derivation.structure_changed(grant.structure)
     return grant
 
 
 @transaction.atomic
-def role_grant_end(*, grant: RoleGrant, by: User | None = None, at=None) -> RoleGrant:
-    """End a grant (it stays in the history). Ending an ended grant is refused."""
+def role_grant_end(*, grant: RoleGrant, by: User | None = None, at=None, _checked=False) -> RoleGrant:
+    """End a grant now, or plan its end at a later date (it stays in the history).
+    Ending an ended grant is refused; a grant that has not started yet ends when
+    it would have started (it never takes effect)."""
     grant = RoleGrant.objects.select_for_update().get(pk=grant.pk)
-    if grant.ends_at is not None and grant.ends_at <= timezone.now():
-        raise PermissionDenied("Ce rôle a déjà pris fin.")
-    at = at or timezone.now()
+    if not _checked:
+        if grant.role == Role.PUBLISHER:
+            _check_actor(by, "change_rolegrant", obj=grant.collectivity,
+                         alternative="manage_publishers")
+        else:
+            _check_actor(by, "change_rolegrant")
+    now = timezone.now()
+    if grant.ends_at is not None and grant.ends_at <= now:
+        raise ValidationError("Ce rôle a déjà pris fin.")
+    at = at or now
     if at < grant.starts_at:
         at = grant.starts_at
+    if grant.role in SINGLE_HOLDER_ROLES and (grant.ends_at is None or at > grant.ends_at):
+        # Pushing the end later must not run into a successor's period.
+        successor = RoleGrant.objects.filter(
+            role=grant.role, school=grant.school_id, collectivity=grant.collectivity_id,
+        ).exclude(pk=grant.pk).overlapping(grant.starts_at, at).filter(starts_at__gte=grant.starts_at)
+        if successor.exists():
+            raise ValidationError(
+                "Un successeur est désigné avant cette date : la fin du mandat ne peut pas "
+                "être repoussée au-delà de son début."
+            )
     grant.ends_at = at
     grant.ended_by = by
     grant.save(update_fields=["ends_at", "ended_by"])
     log(instance=grant, action="profiles.role_end", user=by,
-        data={"role": grant.role, "user": grant.user.username})
-    rights_sync_structure(grant.structure)
+        data={"role": grant.role, "user": grant.user.username,
+              "ends_at": timezone.localtime(at).isoformat()})
+    derivation.structure_changed(grant.structure)
     return grant
+
+
+# --- Structures --------------------------------------------------------------------
+#
+# A school or a collectivity is created, changed and closed here, never deleted:
+# its space, media collection and derived groups follow (`pages.services`,
+# through `profiles.derivation`), and its history (grants, attachments, pages,
+# audit log) stays.
+
+STRUCTURE_FIELDS = {
+    School: ("uai", "name", "address", "postal_code", "city", "collectivity", "circonscription"),
+    Collectivity: ("name", "siret", "insee_code", "kind", "departement"),
+}
+
+
+def _model_name(model) -> str:
+    return model._meta.model_name
+
+
+@transaction.atomic
+def structure_create(*, model, by: User | None = None, **fields):
+    """Create a school or a collectivity with its space, collection and groups."""
+    _check_actor(by, f"add_{_model_name(model)}")
+    unknown = set(fields) - set(STRUCTURE_FIELDS[model])
+    if unknown:
+        raise TypeError(f"Champs inconnus : {sorted(unknown)}")
+    structure = model(**fields)
+    _save_validated(structure, "Cette structure existe déjà.")
+    log(instance=structure, action="wagtail.create", user=by)
+    derivation.structure_changed(structure, derivation.STRUCTURE)
+    return structure
+
+
+@transaction.atomic
+def structure_update(*, structure, by: User | None = None, **fields):
+    """Change a school or a collectivity; its space follows (a new name renames the
+    space, and Wagtail keeps the old address working with a redirect)."""
+    model = type(structure)
+    _check_actor(by, f"change_{_model_name(model)}")
+    structure = model.objects.select_for_update().get(pk=structure.pk)
+    _refuse_if_closed(structure)
+    unknown = set(fields) - set(STRUCTURE_FIELDS[model])
+    if unknown:
+        raise TypeError(f"Champs inconnus : {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(structure, name, value)
+    _save_validated(structure, "Une autre structure porte déjà cet identifiant.")
+    log(instance=structure, action="wagtail.edit", user=by)
+    derivation.structure_changed(structure, derivation.STRUCTURE)
+    return structure
+
+
+@transaction.atomic
+def structure_close(*, structure, by: User | None = None, at=None):
+    """Close a school or a collectivity: its space is archived (unpublished with
+    everything under it, kept), its roles end, its attachments stop counting
+    (they stay, as history), its derived groups lose members and rights. A
+    collectivity still in charge of open schools cannot be closed."""
+    model = type(structure)
+    _check_actor(by, f"delete_{_model_name(model)}")
+    structure = model.objects.select_for_update().get(pk=structure.pk)
+    if not structure_is_open(structure):
+        raise ValidationError(f"« {structure} » est déjà fermée.")
+    if model is Collectivity and structure.schools.open().exists():
+        raise ValidationError(
+            f"« {structure} » a encore des écoles ouvertes à sa charge : fermez-les ou "
+            "rattachez-les à une autre collectivité avant de la fermer."
+        )
+    at = at or timezone.now()
+    with derivation.deferred():
+        for grant in RoleGrant.objects.unfinished(at).filter(
+            **{_model_name(model): structure}
+        ):
+            role_grant_end(grant=grant, by=by, at=at, _checked=True)
+        structure.closed_at = at
+        structure.save(update_fields=["closed_at"])
+        log(instance=structure, action="profiles.structure_close", user=by,
+            data={"closed_at": timezone.localtime(at).isoformat()})
+        derivation.structure_changed(structure, derivation.STRUCTURE)
+    return structure
 
 
 # --- The charter ---------------------------------------------------------------

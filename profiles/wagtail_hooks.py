@@ -30,7 +30,6 @@ from profiles.models import (
     Collectivity,
     DataRequest,
     Departement,
-    Role,
     RoleGrant,
     School,
     SchoolClass,
@@ -93,12 +92,29 @@ class AttachmentDeleteView(generic.DeleteView):
 
 
 class RoleGrantCreateView(ServiceErrorsAsFormErrors, generic.CreateView):
+    def get_form_class(self):
+        from django import forms
+
+        base = super().get_form_class()
+
+        class RoleGrantForm(base):
+            replace = forms.BooleanField(
+                label="Passation : remplace le titulaire en fonction", required=False,
+                help_text=(
+                    "Le mandat du titulaire actuel prend fin à la date de début de ce rôle "
+                    "(une date future prépare la passation)."
+                ),
+            )
+
+        return RoleGrantForm
+
     def save_instance(self):
         data = self.form.cleaned_data
         return services.role_grant(
             by=self.request.user, role=data["role"], user=data["user"],
             school=data.get("school"), collectivity=data.get("collectivity"),
             starts_at=data.get("starts_at"), ends_at=data.get("ends_at"),
+            replace=data.get("replace", False),
         )
 
 
@@ -136,6 +152,58 @@ class RoleGrantEditView(ServiceErrorsAsFormErrors, generic.EditView):
 class RoleGrantDeleteView(generic.DeleteView):
     def dispatch(self, request, *args, **kwargs):
         raise PermissionDenied("Un rôle ne se supprime pas : mettez-y fin pour garder l'historique.")
+
+
+class StructureCreateView(ServiceErrorsAsFormErrors, generic.CreateView):
+    """A school or collectivity created here gets its space, collection and groups at once."""
+
+    def save_instance(self):
+        fields = services.STRUCTURE_FIELDS[self.model]
+        return services.structure_create(
+            model=self.model, by=self.request.user,
+            **{f: self.form.cleaned_data[f] for f in fields if f in self.form.cleaned_data},
+        )
+
+
+class StructureEditView(ServiceErrorsAsFormErrors, generic.EditView):
+    """Changing a structure renames its space (the old address redirects)."""
+
+    def save_instance(self):
+        fields = services.STRUCTURE_FIELDS[self.model]
+        return services.structure_update(
+            structure=self.object, by=self.request.user,
+            **{f: self.form.cleaned_data[f] for f in fields if f in self.form.cleaned_data},
+        )
+
+
+class StructureCloseView(generic.DeleteView):
+    """« Supprimer » closes: a structure is never deleted (its history stays), its
+    space is archived, its roles end (services.structure_close)."""
+
+    page_title = "Fermer"
+
+    @property
+    def confirmation_message(self):
+        return (
+            f"Fermer « {self.object} » ? Son espace sera archivé (dépublié, conservé), ses rôles "
+            "prendront fin et ses rattachements ne compteront plus. Rien n'est supprimé."
+        )
+
+    def get_usage_url(self):
+        return None  # nothing is deleted: what refers to it stays
+
+    def form_valid(self, form):
+        try:
+            services.structure_close(structure=self.object, by=self.request.user)
+        except ValidationError as exc:
+            messages.error(self.request, " ".join(exc.messages))
+            return redirect(self.index_url_name)
+        messages.success(
+            self.request,
+            f"« {self.object} » est fermée : son espace est archivé (dépublié, conservé), "
+            "ses rôles ont pris fin et ses droits dérivés sont retirés.",
+        )
+        return redirect(self.get_success_url())
 
 
 def index_view_with(model, *related, editable=True, deletable=True):
@@ -182,9 +250,12 @@ class CirconscriptionViewSet(ModelViewSet):
 class CollectivityViewSet(ModelViewSet):
     model = Collectivity
     index_view_class = index_view_with(Collectivity, "departement")
+    add_view_class = StructureCreateView
+    edit_view_class = StructureEditView
+    delete_view_class = StructureCloseView
     icon = "home"
     form_fields = ["name", "siret", "insee_code", "kind", "departement"]
-    list_display = ["name", "siret", "insee_code", "kind", "departement"]
+    list_display = ["name", "siret", "insee_code", "kind", "departement", "closed_at"]
     list_filter = ["kind", "departement"]
     search_fields = ["name", "siret", "insee_code"]
     copy_view_enabled = False
@@ -193,9 +264,12 @@ class CollectivityViewSet(ModelViewSet):
 class SchoolViewSet(ModelViewSet):
     model = School
     index_view_class = index_view_with(School, "collectivity")
+    add_view_class = StructureCreateView
+    edit_view_class = StructureEditView
+    delete_view_class = StructureCloseView
     icon = "home"
     form_fields = ["uai", "name", "address", "postal_code", "city", "collectivity", "circonscription"]
-    list_display = ["name", "uai", "city", "collectivity"]
+    list_display = ["name", "uai", "city", "collectivity", "closed_at"]
     list_filter = ["circonscription", "collectivity"]
     search_fields = ["name", "uai", "city"]
     copy_view_enabled = False
@@ -290,6 +364,7 @@ def register_directory_log_actions(actions):
     actions.register_action("profiles.role_grant", "Attribution d'un rôle", "Rôle attribué")
     actions.register_action("profiles.role_end", "Fin d'un rôle", "Rôle terminé")
     actions.register_action("profiles.charter_decline", "Refus de la charte", "Charte refusée")
+    actions.register_action("profiles.structure_close", "Fermeture d'une structure", "Structure fermée")
     actions.register_action(
         "profiles.data_request_submit", "Dépôt d'une demande RGPD", "Demande RGPD déposée"
     )
@@ -350,9 +425,7 @@ class DataRequestPermissionPolicy(ModelPermissionPolicy):
     def user_has_permission(self, user, action):
         if not (user.is_active and user.is_authenticated) or action not in {"view", "change"}:
             return False
-        return selectors.is_academie_staff(user) or RoleGrant.objects.current().filter(
-            user=user, role=Role.DIRECTOR_OF_PUBLICATION
-        ).exists()
+        return selectors.is_academie_staff(user) or selectors.directed_school_ids(user).exists()
 
     def user_has_permission_for_instance(self, user, action, instance):
         return self.user_has_permission(user, action) and selectors.data_request_can_close(
