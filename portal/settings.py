@@ -190,6 +190,11 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+# Media are sent after a permission check (pages/media.py); with this prefix set, the web
+# server sends them from that internal location (X-Accel-Redirect, docs/OPERATIONS.md).
+MEDIA_ACCEL_REDIRECT_PREFIX = env_str("MEDIA_ACCEL_REDIRECT_PREFIX", "")
+if MEDIA_ACCEL_REDIRECT_PREFIX:
+    SENDFILE_BACKEND = "pages.media_accel"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

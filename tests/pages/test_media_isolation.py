@@ -341,3 +341,19 @@ def test_the_web_server_may_send_the_bytes_after_the_check(client, media, settin
         assert refused.status_code == 403 and "X-Accel-Redirect" not in refused
     finally:
         _get_sendfile.clear()
+
+
+def test_admin_api_image_listing_costs_a_constant_number_of_queries(
+    client, media, django_assert_max_num_queries
+):
+    client.force_login(media.director_j)
+    client.get("/admin/api/main/images/")  # warm the session, make the thumbnails
+    with django_assert_max_num_queries(14) as few:
+        assert len(ids(client.get("/admin/api/main/images/"))) == 1
+    baseline = len(few.captured_queries)  # read now: the next request resets the query log
+    for n in range(8):
+        Image.objects.create(title=f"Photo {n}", collection=media.space_j.collection,
+                             file=png(f"photo-{n}.png"))
+    client.get("/admin/api/main/images/")  # their thumbnails are made once
+    with django_assert_max_num_queries(baseline):
+        assert len(ids(client.get("/admin/api/main/images/"))) == 9
