@@ -59,6 +59,51 @@ def page(browser, request):
     context.close()
 
 
+@pytest.fixture(autouse=True)
+def _login_throttling_on(settings):
+    """As in production: the browser logs in through the form, which django-axes watches
+    (the rest of the suite switches it off for Client.login())."""
+    settings.AXES_ENABLED = True
+
+
+class PolicyWatch:
+    """Everything Chromium reports against the Content-Security-Policy or the
+    Permissions-Policy on the pages and frames a test opens: console messages, and the
+    `securitypolicyviolation` events of each document (`collect()` reads them)."""
+
+    INIT = (
+        "window.__cspViolations = [];"
+        "document.addEventListener('securitypolicyviolation', (e) => window.__cspViolations.push("
+        "e.violatedDirective + ' ' + (e.blockedURI || 'inline') + ' at ' + e.documentURI));"
+    )
+
+    def __init__(self, page):
+        self.page = page
+        self.reported = []
+        page.on("console", self.on_console)
+        page.add_init_script(self.INIT)
+
+    def on_console(self, message):
+        text = message.text
+        if "Content Security Policy" in text or "permissions policy" in text.lower().replace("-", " "):
+            self.reported.append(f"console: {text}")
+
+    def collect(self) -> list[str]:
+        for frame in self.page.frames:
+            try:
+                found = frame.evaluate("() => { const v = window.__cspViolations || [];"
+                                       " window.__cspViolations = []; return v; }")
+            except Exception:  # a frame that went away meanwhile
+                continue
+            self.reported.extend(f"event: {v}" for v in found)
+        return self.reported
+
+
+@pytest.fixture
+def csp_violations(page):
+    return PolicyWatch(page)
+
+
 @pytest.fixture
 def e2e_world():
     from tests.worlds import build_world

@@ -142,8 +142,9 @@ def test_the_admin_gets_its_own_policy_still_nothing_from_other_sites(world, cli
     response = client.get(f"/admin/pages/{world.space_j.pk}/edit/")
     assert response.status_code == 200
     policy = csp(response)
-    assert policy["default-src"] == ["'self'"]
+    assert policy["default-src"] == ["'none'"]
     assert policy["object-src"] == ["'none'"]
+    assert policy["base-uri"] == ["'none'"]
     assert policy["frame-ancestors"] == ["'self'"]
     assert policy["form-action"] == ["'self'"]
     assert "'unsafe-eval'" not in policy["script-src"]
@@ -155,6 +156,7 @@ def test_documents_keep_wagtails_own_policy(world, client):
     from wagtail.documents.models import Document
 
     document = Document.objects.create(title="Menu", file=ContentFile(b"Lundi : frites", "menu.txt"))
+    client.force_login(world.admin)
     response = client.get(document.url)
     assert response.status_code == 200
     assert response["Content-Security-Policy"] == "default-src 'none'"
