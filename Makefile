@@ -27,7 +27,7 @@ demo: install
 	DEBUG=1 $(BIN)/python manage.py seed_demo
 	@echo ""
 	@echo "  Portail : http://$(HOST):$(PORT)/    Administration : http://$(HOST):$(PORT)/admin/"
-	@echo "  Comptes (mot de passe « demo ») : admin, directrice.jaures, enseignant.jaures,"
+	@echo "  Comptes (mot de passe « demo ») : admin, agent.academie, directrice.jaures, enseignant.jaures,"
 	@echo "  referent.toulouse, agent.toulouse, parent.martin, parent.durand, eleve.martin"
 	@echo ""
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)

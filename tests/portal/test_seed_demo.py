@@ -6,7 +6,7 @@ from pages.models import SchoolSpacePage
 from pages.rights import derived_state
 from profiles.models import Role, RoleGrant, User
 
-DEMO_LOGINS = ["admin", "directrice.jaures", "enseignant.jaures", "referent.toulouse",
+DEMO_LOGINS = ["admin", "agent.academie", "directrice.jaures", "enseignant.jaures", "referent.toulouse",
                "parent.martin", "parent.durand", "eleve.martin"]
 
 
@@ -37,6 +37,9 @@ def test_seed_demo_content(db, settings, client):
         assert client.login(username=username, password="demo"), username
         client.logout()
     assert User.objects.get(username="admin").is_superuser
+    agent = User.objects.get(username="agent.academie")
+    assert not agent.is_superuser and not agent.is_staff
+    assert agent.has_perm("wagtailadmin.access_admin") and agent.has_perm("profiles.add_school")
     dop = RoleGrant.objects.open().get(role=Role.DIRECTOR_OF_PUBLICATION,
                                        school__name__contains="Jean Jaurès")
     assert dop.user.username == "directrice.jaures"

@@ -71,6 +71,7 @@ CLASSES = [
 # (username, first name, last name, profiles)
 PEOPLE = [
     ("admin", "Hélène", "Garcia", [P.ACADEMIE]),
+    ("agent.academie", "Martine", "Vidal", [P.ACADEMIE]),
     ("directrice.jaures", "Sophie", "Bernard", [P.DIRECTOR]),
     ("enseignant.jaures", "Marc", "Petit", [P.TEACHER]),
     ("directeur.tilleuls", "Karim", "Benali", [P.DIRECTOR]),
@@ -134,8 +135,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             self.seed()
         self.stdout.write(self.style.SUCCESS(
-            "Démonstration prête. Comptes (mot de passe « demo ») : admin, directrice.jaures, "
-            "enseignant.jaures, referent.toulouse, agent.toulouse, parent.martin, "
+            "Démonstration prête. Comptes (mot de passe « demo ») : admin, agent.academie, "
+            "directrice.jaures, enseignant.jaures, referent.toulouse, agent.toulouse, parent.martin, "
             "parent.durand, eleve.martin. À la première connexion, chacun accepte la charte."
         ))
 
@@ -158,26 +159,20 @@ class Command(BaseCommand):
             for dep, name in CIRCONSCRIPTIONS
         }
         communes = {}
+        # Structures through their service, like the admin: each gets its space,
+        # its media collection and its derived groups at once.
         for name, siret, insee, dep in COMMUNES:
-            commune = Collectivity(
-                name=name, siret=siret, insee_code=insee, departement=departements[dep]
+            commune = Collectivity.objects.filter(siret=siret).first() or services.structure_create(
+                model=Collectivity, name=name, siret=siret, insee_code=insee,
+                departement=departements[dep],
             )
-            existing = Collectivity.objects.filter(siret=siret).first()
-            if existing is None:
-                commune.full_clean()
-                commune.save()
-            communes[name] = existing or commune
+            communes[name] = commune
         schools = {}
         for key, code, name, address, postal, city, commune, circo in SCHOOLS:
-            school = School.objects.filter(uai=code).first()
-            if school is None:
-                school = School(
-                    uai=code, name=name, address=address, postal_code=postal, city=city,
-                    collectivity=communes[commune], circonscription=circos[circo],
-                )
-                school.full_clean()
-                school.save()
-            schools[key] = school
+            schools[key] = School.objects.filter(uai=code).first() or services.structure_create(
+                model=School, uai=code, name=name, address=address, postal_code=postal, city=city,
+                collectivity=communes[commune], circonscription=circos[circo],
+            )
         classes = {}
         for key, level, name in CLASSES:
             classes[name] = SchoolClass.objects.get_or_create(
