@@ -357,3 +357,18 @@ def test_admin_api_image_listing_costs_a_constant_number_of_queries(
     client.get("/admin/api/main/images/")  # their thumbnails are made once
     with django_assert_max_num_queries(baseline):
         assert len(ids(client.get("/admin/api/main/images/"))) == 9
+
+
+def test_a_sub_collection_belongs_to_its_space_and_a_hand_made_one_to_its_users(client, media):
+    album = media.space_j.collection.add_child(name="Album de la kermesse")
+    in_album = make_document("Programme de la kermesse", album, "kermesse.txt")
+    hand_made = Collection.get_first_root_node().add_child(name="Ressources internes DSDEN")
+    internal = make_document("Note interne DSDEN", hand_made, "note-dsden.txt")
+    client.force_login(media.parent)  # her daughter is at Jean Jaurès
+    assert client.get(doc_url(in_album)).status_code == 200
+    assert client.get(doc_url(internal)).status_code == 403
+    client.force_login(media.director_f)
+    assert client.get(doc_url(in_album)).status_code == 403
+    for who in (media.academie, media.admin):
+        client.force_login(who)
+        assert client.get(doc_url(internal)).status_code == 200
