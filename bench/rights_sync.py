@@ -5,6 +5,7 @@ publication, and T teachers) through the services, then times one full
 `rights_sync_all()` pass — the nightly job — and counts its queries."""
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -22,6 +23,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--schools", type=int, default=100)
     parser.add_argument("--teachers", type=int, default=8)
+    parser.add_argument(
+        "--batch", action="store_true",
+        help="build each school's staff inside profiles.derivation.deferred() (one derivation "
+             "per school instead of one per attachment), as imports do",
+    )
     args = parser.parse_args()
 
     if os.environ["DATABASE_URL"].startswith("sqlite:///"):
@@ -39,8 +45,8 @@ def main():
     call_command("migrate", verbosity=0)
 
     from pages.rights import rights_sync_all
-    from pages.services import portal_tree_ensure, space_ensure_for_school
-    from profiles import services
+    from pages.services import portal_tree_ensure
+    from profiles import derivation, services
     from profiles.models import (
         Academie,
         Attachment,
@@ -60,23 +66,24 @@ def main():
     circo = Circonscription.objects.create(departement=dep, name="Bench")
     t0 = time.perf_counter()
     for n in range(args.schools):
-        commune = Collectivity.objects.create(
-            name=f"Commune {n}", siret=luhn_complete(f"213100{n:07d}"), insee_code=f"31{n % 1000:03d}",
-            departement=dep,
+        # Structures through their service: space, collection and groups come with them.
+        commune = services.structure_create(
+            model=Collectivity, name=f"Commune {n}", siret=luhn_complete(f"213100{n:07d}"),
+            insee_code=f"31{n % 1000:03d}", departement=dep,
         )
         digits = f"031{n:04d}"
-        school = School.objects.create(
-            uai=digits + uai_check_letter(digits), name=f"École {n}", city="Toulouse",
+        school = services.structure_create(
+            model=School, uai=digits + uai_check_letter(digits), name=f"École {n}", city="Toulouse",
             collectivity=commune, circonscription=circo,
         )
-        space_ensure_for_school(school)
-        director = User.objects.create(username=f"dir{n}")
-        UserProfile.objects.create(user=director, profile=P.DIRECTOR)
-        services.attachment_add(user=director, kind=Attachment.Kind.DIRECTOR, school=school)
-        for t in range(args.teachers):
-            teacher = User.objects.create(username=f"ens{n}-{t}")
-            UserProfile.objects.create(user=teacher, profile=P.TEACHER)
-            services.attachment_add(user=teacher, kind=Attachment.Kind.TEACHER, school=school)
+        with derivation.deferred() if args.batch else contextlib.nullcontext():
+            director = User.objects.create(username=f"dir{n}")
+            UserProfile.objects.create(user=director, profile=P.DIRECTOR)
+            services.attachment_add(user=director, kind=Attachment.Kind.DIRECTOR, school=school)
+            for t in range(args.teachers):
+                teacher = User.objects.create(username=f"ens{n}-{t}")
+                UserProfile.objects.create(user=teacher, profile=P.TEACHER)
+                services.attachment_add(user=teacher, kind=Attachment.Kind.TEACHER, school=school)
     build = time.perf_counter() - t0
 
     executed = []
