@@ -2,9 +2,10 @@
 
 Pages of a school or collectivity space are institutional publications, made under
 the director of publication's responsibility: when their author leaves they are
-kept, without her identity (owner and revision author emptied). Content authored in
-community spaces (later features) follows the registry's rule: kept anonymously
-unless she objected."""
+kept, without her identity (owner and revision author emptied; the page log entries
+she made lose her as their user in `profiles.personal_data.forget_in_audit_log`, which
+covers every audit-log model). Content authored in community spaces (later features)
+follows the registry's rule: kept anonymously unless she objected."""
 
 from wagtail.models import Page, Revision
 
