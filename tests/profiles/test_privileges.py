@@ -128,3 +128,23 @@ def test_a_superuser_may_still_grant_superuser_status(client, world):
     assert response.status_code == 302
     world.teacher_j.refresh_from_db()
     assert world.teacher_j.is_superuser
+
+
+def test_the_model_refuses_when_a_form_forgets(agent_client, world, monkeypatch):
+    """A door without the admin's friendly guard (here: the user form with its
+    « Administrateur » box left in) is still refused, by the model, for the request's user."""
+    from pages.users_admin import SuperuserBoxForSuperusersOnly
+
+    monkeypatch.setattr(SuperuserBoxForSuperusersOnly, "get_form",
+                        lambda self, form_class=None: super(SuperuserBoxForSuperusersOnly, self)
+                        .get_form(form_class))
+    html = agent_client.get(f"/admin/users/edit/{world.parent.pk}/").content.decode()
+    assert 'name="is_superuser"' in html  # the friendly guard is really off
+    response = agent_client.post(
+        f"/admin/users/edit/{world.parent.pk}/", _user_form(world.parent, is_superuser="on")
+    )
+    # Wagtail turns the PermissionDenied into its « permission denied » landing.
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
+    world.parent.refresh_from_db()
+    assert not world.parent.is_superuser
