@@ -585,10 +585,6 @@ class RoleGrant(models.Model):
     def structure(self):
         return self.school if self.school_id else self.collectivity
 
-    def is_current(self, at=None) -> bool:
-        at = at or timezone.now()
-        return self.starts_at <= at and (self.ends_at is None or self.ends_at > at)
-
     def clean(self):
         errors = {}
         if self.role in SINGLE_HOLDER_ROLES and self.ends_at is not None and self.pk is None:

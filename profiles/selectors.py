@@ -51,15 +51,15 @@ def user_overview(user: User) -> UserOverview:
         profiles=[p.get_profile_display() for p in user.ent_profiles.all()],
     )
     attachments = list(
-        Attachment.objects.filter(user=user, school_year=year).select_related(
+        Attachment.objects.current(year).filter(user=user).select_related(
             "school__collectivity", "school_class", "collectivity", "pupil"
         )
     )
     pupil_ids = [a.pupil_id for a in attachments if a.kind == Attachment.Kind.GUARDIAN]
     enrolments = {
         a.user_id: a
-        for a in Attachment.objects.filter(
-            kind=Attachment.Kind.PUPIL, user_id__in=pupil_ids, school_year=year
+        for a in Attachment.objects.current(year).filter(
+            kind=Attachment.Kind.PUPIL, user_id__in=pupil_ids
         ).select_related("school_class", "school__collectivity")
     }
     schools, collectivities = {}, {}
