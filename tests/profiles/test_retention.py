@@ -184,8 +184,10 @@ def traces(people, world):
                             by=world.admin)
     # What she did (the `user` of the entries): a grant to someone else, page edits,
     # an edit of another account, declining the charter.
-    services.role_grant(role=Role.PUBLISHER, user=world.staff_a, collectivity=world.commune_a,
-                        by=director)
+    grant = services.role_grant(role=Role.PUBLISHER, user=world.staff_a,
+                                collectivity=world.commune_a)
+    log(instance=grant, action="profiles.role_end", user=director,  # as when she had the right
+        data={"role": grant.role, "user": world.staff_a.username})
     page = people["page"]
     page.title = "Kermesse de juin"
     page.save_revision(user=director, log_action=True).publish(user=director,
