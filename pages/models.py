@@ -7,7 +7,30 @@ from wagtail.models import Collection, Page, PagePermissionTester
 from portal.fields import SanitizedRichTextField
 
 
-class StructuralPagePermissionTester(PagePermissionTester):
+class PortalPagePermissionTester(PagePermissionTester):
+    """Wagtail's tester, which crashes on `can_lock()`/`can_unlock()` for an inactive
+    user (its `permissions` are only computed for active users): an inactive user
+    simply holds no permission."""
+
+    def __init__(self, user, page):
+        super().__init__(user, page)
+        if not user.is_active:
+            self.permissions = set()
+
+
+class PortalPage(Page):
+    """Every page type of the portal asks `PortalPagePermissionTester` (or a subclass)."""
+
+    tester_class = PortalPagePermissionTester
+
+    class Meta:
+        abstract = True
+
+    def permissions_for_user(self, user):
+        return self.tester_class(user, self)
+
+
+class StructuralPagePermissionTester(PortalPagePermissionTester):
     """The pages that hold the tree together — the portal home, the indexes, the
     spaces — follow the directory: nobody deletes, moves or copies them through
     Wagtail, and only académie staff (superusers included) unpublish them.
@@ -19,7 +42,7 @@ class StructuralPagePermissionTester(PagePermissionTester):
     def _academie(self) -> bool:
         from profiles.selectors import is_academie_staff
 
-        return self.user.is_active and is_academie_staff(self.user)
+        return is_academie_staff(self.user)
 
     def can_delete(self, ignore_bulk=False):
         return False
@@ -34,14 +57,13 @@ class StructuralPagePermissionTester(PagePermissionTester):
         return self._academie() and super().can_unpublish()
 
 
-class StructuralPage(Page):
+class StructuralPage(PortalPage):
     """Mixin of the portal home, the indexes and the spaces (see the tester above)."""
+
+    tester_class = StructuralPagePermissionTester
 
     class Meta:
         abstract = True
-
-    def permissions_for_user(self, user):
-        return StructuralPagePermissionTester(user, self)
 
 
 class PortalHomePage(StructuralPage):
@@ -148,6 +170,9 @@ class SchoolSpacePage(SpacePage):
         verbose_name="école",
     )
     parent_page_types = ["pages.SchoolIndexPage"]
+    # Wagtail's page metaclass sets is_creatable = not abstract on every class that does
+    # not say it itself: spaces are made by pages.services only.
+    is_creatable = False
     template = "pages/space_page.html"  # Wagtail's page metaclass does not inherit it
 
     class Meta:
@@ -168,6 +193,7 @@ class CollectivitySpacePage(SpacePage):
         verbose_name="collectivité",
     )
     parent_page_types = ["pages.CollectivityIndexPage"]
+    is_creatable = False
     template = "pages/space_page.html"
 
     class Meta:
@@ -182,7 +208,7 @@ class CollectivitySpacePage(SpacePage):
         return self.collectivity.name
 
 
-class StandardPage(Page):
+class StandardPage(PortalPage):
     intro = models.CharField("chapô", max_length=300, blank=True)
     body = SanitizedRichTextField("contenu", blank=True)
 

@@ -248,23 +248,10 @@ def expected_for_profile(profile: Profile, action: str) -> bool:
 
 # Cells where the application disagrees with the rules: each is taken out of the
 # profile's test and checked on its own, as a strict xfail, until it is fixed.
-SPACES_CREATABLE = (
-    "Spaces are creatable in the admin: `SpacePage.is_creatable = False` (pages/models.py) "
-    "is not inherited — Wagtail's PageBase sets `is_creatable = not abstract` on every class "
-    "that does not set it itself — so a superuser is offered « add a space » under the "
-    "index, whose form then fails with a 500 (RelatedObjectDoesNotExist in "
-    "SpacePage._follow_directory)."
-)
-INACTIVE_LOCK = (
-    "Wagtail's PagePermissionTester.can_lock() raises AttributeError for an inactive "
-    "non-superuser (`self.permissions` is set for active users only and can_lock does not "
-    "check is_active); the HTTP door refuses (an inactive account is not authenticated)."
-)
-KNOWN_DISAGREEMENTS: dict[tuple[str, str | None, str], str] = {
-    ("admin", "school_index", ADD): SPACES_CREATABLE,
-    ("admin", "commune_index", ADD): SPACES_CREATABLE,
-    **{("inactive", t.attr, LOCK): INACTIVE_LOCK for t in TARGETS},
-}
+# (Empty now. The matrix found two, fixed since: spaces offered for creation under the
+# indexes — `is_creatable` is not inherited by Wagtail page classes —, and Wagtail's tester
+# crashing on can_lock() for an inactive user — pages.models.PortalPagePermissionTester.)
+KNOWN_DISAGREEMENTS: dict[tuple[str, str | None, str], str] = {}
 
 
 # --- Observing: Wagtail's permission API ----------------------------------------------
