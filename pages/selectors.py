@@ -168,8 +168,10 @@ def user_may_read_collection(user, collection: Collection, model=None) -> bool:
 
 def pages_choosable_by(user):
     """Pages she may meet in the admin's page choosers, searches and bulk actions:
-    her explorable pages (Wagtail's `explorable_instances`: the pages of her spaces,
-    and the ancestors between them). Other spaces' pages — drafts above all — never.
+    her explorable pages (Wagtail's `explorable_instances`: the pages of her spaces and
+    their ancestors down from the common ancestor of their parents — so a single-space
+    user also meets the space's index, a public structural page). Other spaces' pages —
+    drafts above all — never.
     (Linking to public pages of other spaces comes with publishing.)"""
     policy = policy_registry.get_by_type(Page)
     if user is None or not user.is_authenticated or not user.is_active:
