@@ -11,6 +11,7 @@ from wagtail.models import DraftStateMixin, RevisionMixin
 
 from portal.fields import SanitizedRichTextField
 from profiles.validators import (
+    validate_departement_code,
     validate_insee_code,
     validate_plausible_datetime,
     validate_school_year,
@@ -119,6 +120,13 @@ class Departement(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.code})"
+
+    def clean(self):
+        # In clean() rather than as a field validator: no migration needed.
+        try:
+            validate_departement_code(self.code)
+        except ValidationError as exc:
+            raise ValidationError({"code": exc}) from exc
 
 
 class Circonscription(models.Model):

@@ -139,3 +139,17 @@ def validate_plausible_datetime(value, *, field_label: str = "La date") -> None:
                 "low": low, "high": high,
             },
         )
+
+
+DEPARTEMENT_RE = re.compile(r"[0-9]{2,3}|2[AB]")
+
+
+def validate_departement_code(value: str) -> None:
+    """A département number: 2 or 3 ASCII digits (31, 974), or 2A / 2B (Corse)."""
+    if not DEPARTEMENT_RE.fullmatch(value or ""):
+        raise ValidationError(
+            "Le numéro de département « %(value)s » est mal formé : 2 ou 3 chiffres (0 à 9), "
+            "ou 2A / 2B pour la Corse, sont attendus (exemple : 31).",
+            code="departement_format",
+            params={"value": value},
+        )

@@ -226,3 +226,31 @@ def test_a_class_year_with_other_digits_is_refused(client):
     assert response.status_code == 200
     assert "L&#x27;année scolaire" in response.content.decode()
     assert list(SchoolClass.objects.values_list("pk", "school_year")) == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("code", ["٣١", "３１", "3１"])
+def test_a_departement_cannot_be_created_twice_with_other_digits(client, code):
+    from profiles.models import Departement
+    from tests.factories import DepartementFactory, UserFactory
+
+    existing = DepartementFactory(code="31", name="Haute-Garonne")
+    with pytest.raises(ValidationError) as exc:
+        Departement(code=code, name="Haute-Garonne", academie=existing.academie).full_clean()
+    assert "code" in exc.value.message_dict
+
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    before = list(Departement.objects.values_list("pk", "code"))
+    response = client.post("/admin/departements/new/", {
+        "academie": existing.academie_id, "code": code, "name": "Haute-Garonne",
+    })
+    assert response.status_code == 200
+    assert "Le numéro de département" in response.content.decode()
+    assert list(Departement.objects.values_list("pk", "code")) == before
+
+
+@pytest.mark.parametrize("code", ["31", "974", "2A", "2B", "01"])
+def test_valid_departement_codes(code):
+    from profiles.validators import validate_departement_code
+
+    validate_departement_code(code)
