@@ -32,6 +32,7 @@ from profiles.models import (
     UserProfile,
     structure_is_open,
 )
+from profiles.validators import validate_plausible_datetime
 
 
 def _constraint_message(name: str) -> str:
@@ -227,6 +228,8 @@ def role_grant(
     end when the new one starts; otherwise an overlap is refused in French."""
     role = Role(role)
     _check_role_actor(by, role, collectivity)
+    validate_plausible_datetime(starts_at, field_label="La date de début")
+    validate_plausible_datetime(ends_at, field_label="La date de fin")
     _lock_structure(school, collectivity)
     _refuse_if_closed(school or collectivity)
     starts_at = starts_at or timezone.now()
@@ -265,6 +268,7 @@ def role_grant_end(*, grant: RoleGrant, by: User | None = None, at=None, _checke
     """End a grant now, or plan its end at a later date (it stays in the history).
     Ending an ended grant is refused; a grant that has not started yet ends when
     it would have started (it never takes effect)."""
+    validate_plausible_datetime(at, field_label="La date de fin")
     grant = RoleGrant.objects.select_for_update().get(pk=grant.pk)
     if not _checked:
         if grant.role == Role.PUBLISHER:

@@ -29,12 +29,12 @@ def test_removing_the_profile_in_the_admin_removes_the_rights(world, client):
     profile = UserProfile.objects.get(user=agent, profile=P.ACADEMIE)
     client.force_login(world.admin)
     response = client.post(f"/admin/profils/delete/{profile.pk}/")
-    assert response.status_code == 302
+    assert (response.status_code, response["Location"]) == (302, "/admin/profils/")
     assert not fresh(agent).has_perm("profiles.change_school")
     assert not agent.groups.filter(name=ACADEMIE_GROUP_NAME).exists()
     # And adding it back in the admin restores them.
     response = client.post("/admin/profils/new/", {"user": agent.pk, "profile": P.ACADEMIE})
-    assert response.status_code == 302
+    assert (response.status_code, response["Location"]) == (302, "/admin/profils/")
     assert fresh(agent).has_perm("profiles.change_school")
 
 

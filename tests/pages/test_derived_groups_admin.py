@@ -22,8 +22,10 @@ def test_groups_listing_hides_derived_groups(admin_client, world):
 
 def test_derived_group_cannot_be_edited_or_deleted(admin_client, world):
     group = SpaceGroup.objects.filter(school=world.school_j).first().group
-    assert admin_client.get(f"/admin/groups/edit/{group.pk}/").status_code in (302, 403)
-    assert admin_client.post(f"/admin/groups/delete/{group.pk}/").status_code in (302, 403)
+    for response in (admin_client.get(f"/admin/groups/edit/{group.pk}/"),
+                     admin_client.post(f"/admin/groups/delete/{group.pk}/")):
+        # Wagtail turns the PermissionDenied into its « permission denied » landing.
+        assert (response.status_code, response["Location"]) == (302, "/admin/")
     assert Group.objects.filter(pk=group.pk).exists()
 
 
@@ -39,7 +41,7 @@ def test_user_form_keeps_derived_memberships_and_does_not_offer_them(admin_clien
         "last_name": user.last_name, "is_active": "on", "groups": [hand.pk],
         "password1": "", "password2": "",
     })
-    assert response.status_code == 302, response.content.decode()[:3000]
+    assert (response.status_code, response["Location"]) == (302, "/admin/users/")
     assert set(user.groups.values_list("name", flat=True)) >= {"Inspecteurs"}
     assert derived_state() == before
     assert world.space_j.permissions_for_user(type(user).objects.get(pk=user.pk)).can_publish()

@@ -177,3 +177,14 @@ def test_a_failed_batch_derives_nothing(world):
             raise RuntimeError("import interrompu")
     assert sync.call_count == 0
     assert not Attachment.objects.filter(user=teacher).exists()
+
+
+@pytest.mark.parametrize("year", [1, 1900, 9999])
+def test_an_implausible_end_date_is_refused_and_changes_nothing(world, year):
+    grant = RoleGrant.objects.get(role=Role.DIRECTOR_OF_PUBLICATION, school=world.school_j)
+    before = derived_state()
+    at = timezone.make_aware(datetime.datetime(year, 1, 1, 0, 0))
+    with pytest.raises(ValidationError, match="date de fin"), transaction.atomic():
+        services.role_grant_end(grant=grant, at=at, by=world.admin)
+    assert RoleGrant.objects.get(pk=grant.pk).ends_at is None
+    assert derived_state() == before

@@ -73,7 +73,8 @@ def test_agent_cannot_edit_or_take_over_a_superuser(agent_client, world):
     admin.refresh_from_db()
     assert admin.password == password_before
     assert admin.is_superuser and admin.is_active
-    assert agent_client.get(f"/admin/users/edit/{admin.pk}/").status_code == 302
+    response = agent_client.get(f"/admin/users/edit/{admin.pk}/")
+    assert (response.status_code, response["Location"]) == (302, "/admin/users/")
 
 
 def test_bulk_deactivate_and_delete_leave_a_superuser_alone(agent_client, world):
@@ -125,7 +126,7 @@ def test_a_superuser_may_still_grant_superuser_status(client, world):
     response = client.post(
         f"/admin/users/edit/{world.teacher_j.pk}/", _user_form(world.teacher_j, is_superuser="on")
     )
-    assert response.status_code == 302
+    assert (response.status_code, response["Location"]) == (302, "/admin/users/")
     world.teacher_j.refresh_from_db()
     assert world.teacher_j.is_superuser
 
