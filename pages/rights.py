@@ -116,8 +116,8 @@ def school_group_specs(school: School) -> list[GroupSpec]:
         .values_list("user_id", flat=True)
     )
     contributors = set(
-        Attachment.objects.current()
-        .filter(school=school, kind__in=[Attachment.Kind.TEACHER, Attachment.Kind.DIRECTOR])
+        Attachment.objects.current(kinds=[Attachment.Kind.TEACHER, Attachment.Kind.DIRECTOR])
+        .filter(school=school)
         .values_list("user_id", flat=True)
     )
     label = f"École {school.uai}"

@@ -1,5 +1,8 @@
 """The directory (annuaire): structures, people, their attachments and role grants."""
 
+import operator
+from functools import reduce
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager as AuthUserManager
 from django.core.exceptions import ValidationError
@@ -274,21 +277,35 @@ class SchoolClass(models.Model):
 # --- Attachments -------------------------------------------------------------
 
 
+def _holds_required_profile(field: str, required: dict) -> Q:
+    """`field` (kind or role) is one of `required`'s keys and the person holds one of the
+    profiles it requires: one EXISTS per distinct set of profiles (not one per key)."""
+    by_profiles: dict[frozenset, list] = {}
+    for key, profiles in required.items():
+        by_profiles.setdefault(frozenset(profiles), []).append(key)
+    conditions = [
+        Q(**{f"{field}__in": keys}) & Exists(
+            UserProfile.objects.filter(user=OuterRef("user"), profile__in=sorted(profiles))
+        )
+        for profiles, keys in by_profiles.items()
+    ]
+    return reduce(operator.or_, conditions)
+
+
 class AttachmentQuerySet(models.QuerySet):
     def for_year(self, school_year: str | None = None):
         return self.filter(school_year=school_year or current_school_year())
 
-    def current(self, school_year: str | None = None, at=None):
+    def current(self, school_year: str | None = None, at=None, kinds=None):
         """The one definition of "attached this school year": an attachment of the
         year, whose person still holds a profile that the kind requires, to a
-        structure that is not closed. Rights, selectors and routing all use it."""
+        structure that is not closed. Rights, selectors and routing all use it.
+        `kinds` restricts it to some kinds (a smaller query: the derivation's)."""
         at = at or timezone.now()
-        qualifies = Q()
-        for kind, profiles in Attachment.REQUIRED_PROFILES.items():
-            qualifies |= Q(kind=kind) & Exists(
-                UserProfile.objects.filter(user=OuterRef("user"), profile__in=profiles)
-            )
-        return self.for_year(school_year).filter(qualifies).filter(
+        wanted = Attachment.REQUIRED_PROFILES if kinds is None else {
+            kind: Attachment.REQUIRED_PROFILES[kind] for kind in kinds
+        }
+        return self.for_year(school_year).filter(_holds_required_profile("kind", wanted)).filter(
             Q(school__isnull=True) | Q(school__closed_at__isnull=True) | Q(school__closed_at__gt=at),
             Q(collectivity__isnull=True) | Q(collectivity__closed_at__isnull=True)
             | Q(collectivity__closed_at__gt=at),
@@ -483,12 +500,7 @@ class RoleGrantQuerySet(models.QuerySet):
         period contains t, its holder still has a profile the role requires, and
         the structure is not closed."""
         at = at or timezone.now()
-        qualifies = Q()
-        for role, profiles in ROLE_PROFILES.items():
-            qualifies |= Q(role=role) & Exists(
-                UserProfile.objects.filter(user=OuterRef("user"), profile__in=profiles)
-            )
-        return self.in_period(at).filter(qualifies).filter(
+        return self.in_period(at).filter(_holds_required_profile("role", ROLE_PROFILES)).filter(
             Q(school__isnull=True) | Q(school__closed_at__isnull=True) | Q(school__closed_at__gt=at),
             Q(collectivity__isnull=True) | Q(collectivity__closed_at__isnull=True)
             | Q(collectivity__closed_at__gt=at),
