@@ -46,14 +46,13 @@ def may_administer(actor, target) -> bool:
 
 
 def _outranking(queryset, actor):
-    """The accounts of `queryset` that rank above `actor` (herself excluded)."""
+    """The accounts of `queryset` that rank above `actor` (herself excluded): the SQL
+    side of `rank()`, on the same definition of académie staff."""
     from django.db.models import Q
 
-    from profiles.models import NationalProfile
+    from profiles.selectors import ACADEMIE_STAFF
 
-    above = Q(is_superuser=True)
-    if rank(actor) < 1:
-        above |= Q(ent_profiles__profile=NationalProfile.ACADEMIE)
+    above = Q(is_superuser=True) if rank(actor) >= 1 else ACADEMIE_STAFF
     return queryset.filter(above).exclude(pk=getattr(actor, "pk", None))
 
 
