@@ -53,9 +53,14 @@ def portal_tree_ensure() -> PortalHomePage:
     return home
 
 
-def _unique_slug(parent: Page, base: str, fallback_suffix: str) -> str:
+def _unique_slug(parent: Page, base: str, fallback_suffix: str, *, page: Page | None = None) -> str:
+    """A slug for `base` under `parent`, with the suffix appended on a homonym (other
+    than `page` itself, when a space is renamed)."""
     slug = slugify(base)[:200] or slugify(fallback_suffix)
-    if not parent.get_children().filter(slug=slug).exists():
+    siblings = parent.get_children()
+    if page is not None:
+        siblings = siblings.exclude(pk=page.pk)
+    if not siblings.filter(slug=slug).exists():
         return slug
     return f"{slug[:190]}-{slugify(fallback_suffix)}"
 
@@ -136,12 +141,8 @@ def space_follow_structure(structure):
 
 def _space_rename(space, structure) -> None:
     base, suffix = _space_slug_base(structure)
-    parent = space.get_parent()
-    slug = slugify(base)[:200] or slugify(suffix)
-    if parent.get_children().exclude(pk=space.pk).filter(slug=slug).exists():
-        slug = f"{slug[:190]}-{slugify(suffix)}"
     space._directory_rename = True
-    space.slug = slug
+    space.slug = _unique_slug(space.get_parent(), base, suffix, page=space)
     space.save()  # the title follows the structure in SpacePage.save()
     if space.collection_id:
         ident = structure.uai if isinstance(structure, School) else structure.siret
