@@ -6,7 +6,8 @@ What is enforced where (docs/ARCHITECTURE.md, « Media and choosers: isolation �
   Wagtail's collection-ownership permission policy: the collection permissions that
   `pages.rights` derives per space. The admin API, which Wagtail leaves unfiltered,
   is replaced here by endpoints filtered through that same policy.
-- **Opening** a file by its URL is `pages.selectors.user_may_read_collection`:
+- **Opening** a file by its URL is `pages.visibility.user_may_open_media` (its
+  editors, and the readers of a live page that uses it):
   documents through Wagtail's serve view (`/documents/<id>/<nom>`, the
   `before_serve_document` hook below), images and their renditions through
   `serve_media` (every URL under MEDIA_URL), which the web server must not bypass
@@ -31,14 +32,14 @@ from wagtail.permissions import policy_registry
 from wagtail.utils import sendfile_streaming_backend
 from wagtail.utils.sendfile import sendfile
 
-from pages.selectors import user_may_read_collection
+from pages.visibility import user_may_open_media
 
 DOCUMENT_REFUSAL = (
-    "Ce document est réservé aux lecteurs de l'espace où il a été déposé : "
+    "Ce document est réservé aux lecteurs des publications qui l'utilisent : "
     "vous n'en faites pas partie."
 )
 IMAGE_REFUSAL = (
-    "Cette image est réservée aux lecteurs de l'espace où elle a été déposée : "
+    "Cette image est réservée aux lecteurs des publications qui l'utilisent : "
     "vous n'en faites pas partie."
 )
 USABLE = ["choose", "change"]
@@ -65,10 +66,9 @@ def refuse(request, message: str):
 
 
 def document_serve_guard(document, request):
-    """`before_serve_document`: a document is served only to the readers of the
-    collection it lies in (`user_may_read_collection`). Returns None to let Wagtail
-    serve it, or the refusal."""
-    if user_may_read_collection(request.user, document.collection, type(document)):
+    """`before_serve_document`: a document is served only to those who may open it
+    (`user_may_open_media`). Returns None to let Wagtail serve it, or the refusal."""
+    if user_may_open_media(request.user, document):
         return None
     return refuse(request, DOCUMENT_REFUSAL)
 
@@ -105,7 +105,7 @@ def serve_media(request, path):
     image = _image_of_file(name)
     if image is None:
         raise Http404
-    if not user_may_read_collection(request.user, image.collection, type(image)):
+    if not user_may_open_media(request.user, image):
         return refuse(request, IMAGE_REFUSAL)
     local_path = os.path.join(settings.MEDIA_ROOT, name)
     backend = None if getattr(settings, "SENDFILE_BACKEND", None) else (

@@ -1,10 +1,17 @@
-"""Wagtail page models: the portal home, the space indexes, the spaces, standard pages."""
+"""Wagtail page models: the portal home, the space indexes, the spaces, and the
+publications (news, events, standard pages) with their audience and reader keys."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
-from wagtail.admin.panels import FieldPanel
+from modelcluster.fields import ParentalManyToManyField
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.fields import StreamField
 from wagtail.models import Collection, Page, PagePermissionTester
+from wagtail.rich_text import RichText
 
+from pages.blocks import BodyBlock
 from portal.fields import SanitizedRichTextField
+from portal.sanitize import sanitize_html
 
 
 class PortalPagePermissionTester(PagePermissionTester):
@@ -19,7 +26,12 @@ class PortalPagePermissionTester(PagePermissionTester):
 
 
 class PortalPage(Page):
-    """Every page type of the portal asks `PortalPagePermissionTester` (or a subclass)."""
+    """Every page type of the portal asks `PortalPagePermissionTester` (or a subclass),
+    and carries reader keys (`pages.visibility`): who may read it. The keys and the
+    media it uses are recomputed from the page row each time the row is written in
+    full (creation, publication, unpublication, a revision published): the row holds
+    what is live; a draft saved on a live page writes only a few columns
+    (`update_fields`) and changes neither."""
 
     tester_class = PortalPagePermissionTester
 
@@ -28,6 +40,31 @@ class PortalPage(Page):
 
     def permissions_for_user(self, user):
         return self.tester_class(user, self)
+
+    def reader_keys(self) -> set[str]:
+        """Who may read this page (`pages.visibility`): the structural pages are public;
+        a publication says it from its audience."""
+        from pages.visibility import PUBLIC
+
+        return {PUBLIC}
+
+    def save(self, *args, **kwargs):
+        result = super().save(*args, **kwargs)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or not set(update_fields) <= DRAFT_ONLY_FIELDS:
+            from pages.visibility import index_page
+
+            index_page(self)
+        return result
+
+
+# The columns Wagtail writes when it saves a draft, submits, locks or schedules: not
+# the live content, so the reader keys do not move.
+DRAFT_ONLY_FIELDS = {
+    "latest_revision", "latest_revision_created_at", "draft_title", "has_unpublished_changes",
+    "locked", "locked_at", "locked_by", "live_revision", "first_published_at",
+    "last_published_at", "go_live_at", "expire_at", "expired", "url_path",
+}
 
 
 class StructuralPagePermissionTester(PortalPagePermissionTester):
@@ -134,7 +171,7 @@ class SpacePage(StructuralPage):
         FieldPanel("intro"),
     ]
     promote_panels = [FieldPanel("slug", read_only=True, heading="Adresse (suit l'annuaire)")]
-    subpage_types = ["pages.StandardPage"]
+    subpage_types = ["pages.NewsIndexPage", "pages.StandardPage"]
     is_creatable = False
 
     class Meta:
@@ -142,6 +179,13 @@ class SpacePage(StructuralPage):
 
     def expected_title(self) -> str:  # pragma: no cover - defined by each kind of space
         raise NotImplementedError
+
+    def get_context(self, request, *args, **kwargs):
+        from pages.visibility import visible_pages
+
+        context = super().get_context(request, *args, **kwargs)
+        context["children"] = visible_pages(request.user, self.get_children()).specific()
+        return context
 
     def full_clean(self, *args, **kwargs):
         self._follow_directory()
@@ -208,20 +252,178 @@ class CollectivitySpacePage(SpacePage):
         return self.collectivity.name
 
 
-class StandardPage(PortalPage):
-    intro = models.CharField("chapô", max_length=300, blank=True)
-    body = SanitizedRichTextField("contenu", blank=True)
+class Audience(models.TextChoices):
+    PUBLIC = "public", "Tout le monde (public, sans connexion)"
+    COMMUNITY = "community", "La communauté de l'espace"
+    PARENTS = "parents", "Les parents"
+    STAFF = "staff", "L'équipe enseignante et la direction"
+    CLASSES = "classes", "Des classes choisies"
 
-    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body")]
+
+class Publication(PortalPage):
+    """What a space publishes: news, events, standard pages. Its audience says who
+    may read it; `pages.visibility.publication_keys` turns it into reader keys."""
+
+    audience = models.CharField(
+        "public visé", max_length=20, choices=Audience.choices, default=Audience.COMMUNITY,
+        help_text=(
+            "École : toute la communauté, les parents, l'équipe ou des classes choisies. "
+            "Commune : la communauté, ou les parents (ou l'équipe) de ses écoles — de toutes, "
+            "ou de celles choisies ci-dessous."
+        ),
+    )
+    audience_classes = ParentalManyToManyField(
+        "profiles.SchoolClass", blank=True, related_name="+", verbose_name="classes visées",
+    )
+    audience_schools = ParentalManyToManyField(
+        "profiles.School", blank=True, related_name="+",
+        verbose_name="écoles visées (commune)",
+        help_text="Pour une commune : laisser vide pour viser toutes les écoles dont elle a la charge.",
+    )
+    intro = models.CharField("chapô", max_length=300, blank=True)
+    body = StreamField(BodyBlock(), blank=True, verbose_name="contenu")
+
+    audience_panels = [
+        MultiFieldPanel(
+            [FieldPanel("audience"), FieldPanel("audience_classes"), FieldPanel("audience_schools")],
+            heading="Qui peut lire",
+        ),
+    ]
+    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body")] + audience_panels
+    parent_page_types = []
+
+    class Meta:
+        abstract = True
+
+    def reader_keys(self) -> set[str]:
+        from pages.visibility import publication_keys
+
+        return publication_keys(self)
+
+    def save(self, *args, **kwargs):
+        # A body given as a bare string (not the stream's JSON) would be kept as
+        # Wagtail's unrendered `raw_text`, unsanitised: it becomes one sanitised text block.
+        raw = getattr(self.body, "raw_text", None)
+        if raw:
+            self.body = [("text", RichText(sanitize_html(raw)))]
+        return super().save(*args, **kwargs)
+
+
+class NewsIndexPage(StructuralPage):
+    """« Actualités » of a space, made with the space: its news and events."""
+
+    intro = SanitizedRichTextField("introduction", blank=True)
+    content_panels = [FieldPanel("title", read_only=True), FieldPanel("intro")]
+    parent_page_types = ["pages.SchoolSpacePage", "pages.CollectivitySpacePage"]
+    subpage_types = ["pages.NewsPage", "pages.EventPage"]
+    max_count_per_parent = 1
+    is_creatable = False
+    template = "pages/news_index_page.html"
+
+    def get_context(self, request, *args, **kwargs):
+        from pages.visibility import visible_pages
+
+        context = super().get_context(request, *args, **kwargs)
+        context["items"] = visible_pages(request.user, self.get_children()).order_by(
+            "-first_published_at").specific()
+        return context
+
+    class Meta:
+        verbose_name = "actualités d'un espace"
+        verbose_name_plural = "actualités des espaces"
+
+
+class NewsPage(Publication):
+    parent_page_types = ["pages.NewsIndexPage"]
+    subpage_types = []
+    template = "pages/news_page.html"
+
+    class Meta:
+        verbose_name = "actualité"
+        verbose_name_plural = "actualités"
+
+
+class EventPage(Publication):
+    """An event of the agenda: a sortie, a réunion parents-professeurs, the kermesse."""
+
+    starts_at = models.DateTimeField("début")
+    ends_at = models.DateTimeField("fin", null=True, blank=True)
+    place = models.CharField("lieu", max_length=200, blank=True)
+
+    content_panels = Page.content_panels + [
+        FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at")], heading="Date et heure"),
+        FieldPanel("place"),
+        FieldPanel("intro"),
+        FieldPanel("body"),
+    ] + Publication.audience_panels
+    parent_page_types = ["pages.NewsIndexPage"]
+    subpage_types = []
+    template = "pages/event_page.html"
+
+    class Meta:
+        verbose_name = "événement"
+        verbose_name_plural = "agenda"
+        indexes = [models.Index(fields=["starts_at"])]
+
+    def clean(self):
+        super().clean()
+        if self.starts_at and self.ends_at and self.ends_at < self.starts_at:
+            raise ValidationError({"ends_at": "La fin de l'événement précède son début."})
+
+
+class StandardPage(Publication):
     parent_page_types = [
         "pages.PortalHomePage", "pages.SchoolSpacePage", "pages.CollectivitySpacePage",
-        "pages.StandardPage",
     ]
-    subpage_types = ["pages.StandardPage"]
+    # No sub-pages: a page's readers never meet another page's title on the way.
+    subpage_types = []
+    template = "pages/standard_page.html"
 
     class Meta:
         verbose_name = "page"
         verbose_name_plural = "pages"
+
+
+class PageReaderKey(models.Model):
+    """The keys of who may read a page (Plone's `allowedRolesAndUsers`): `public`,
+    `members`, `school:<id>:community|parents|staff`, `class:<id>`,
+    `commune:<id>:community|parents|staff|agents`. A reader whose keys meet these
+    reads the page (`pages.visibility`); search filters on the same keys."""
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="reader_keys")
+    key = models.CharField("clé de lecture", max_length=80)
+
+    class Meta:
+        verbose_name = "clé de lecture d'une page"
+        constraints = [models.UniqueConstraint(fields=["page", "key"], name="pagereaderkey_unique")]
+        indexes = [models.Index(fields=["key", "page"])]
+
+    def __str__(self):
+        return f"{self.page_id}: {self.key}"
+
+
+class PageMedia(models.Model):
+    """A document or an image that the live content of a page uses: it opens, by its
+    URL, for the readers of that page (`pages.visibility.user_may_open_media`)."""
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="+")
+    document = models.ForeignKey(
+        "wagtaildocs.Document", on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+    )
+    image = models.ForeignKey(
+        "wagtailimages.Image", on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "média utilisé par une page"
+        constraints = [
+            models.CheckConstraint(
+                name="pagemedia_one_target",
+                condition=models.Q(document__isnull=False, image__isnull=True)
+                | models.Q(document__isnull=True, image__isnull=False),
+            ),
+        ]
+        indexes = [models.Index(fields=["document"]), models.Index(fields=["image"])]
 
 
 class SpaceGroup(models.Model):
@@ -269,3 +471,6 @@ class SpaceGroup(models.Model):
 
     def __str__(self):
         return self.group.name
+
+
+from pages.workflow import DirectorApprovalTask  # noqa: E402,F401  (a model of this app)

@@ -7,6 +7,7 @@ from wagtail.models import Collection, Page, Site
 from pages.models import (
     CollectivityIndexPage,
     CollectivitySpacePage,
+    NewsIndexPage,
     PortalHomePage,
     SchoolIndexPage,
     SchoolSpacePage,
@@ -50,7 +51,43 @@ def portal_tree_ensure() -> PortalHomePage:
         home.add_child(instance=SchoolIndexPage(title="Écoles", slug="ecoles"))
     if not CollectivityIndexPage.objects.exists():
         home.add_child(instance=CollectivityIndexPage(title="Communes", slug="communes"))
+    approval_workflow_ensure(home)
     return home
+
+
+APPROVAL_WORKFLOW_NAME = "Validation par la direction de publication"
+
+
+def approval_workflow_ensure(home) -> None:
+    """The one workflow of the portal — one `DirectorApprovalTask`, whose approver is
+    resolved from each page's space — assigned to the home page, so that every page
+    below it uses it (idempotent)."""
+    from wagtail.models import Workflow, WorkflowPage, WorkflowTask
+
+    from pages.workflow import DirectorApprovalTask
+
+    task = DirectorApprovalTask.objects.filter(active=True).first()
+    if task is None:
+        task = DirectorApprovalTask.objects.create(name="Validation par la direction de publication")
+    workflow = Workflow.objects.filter(name=APPROVAL_WORKFLOW_NAME).first()
+    if workflow is None:
+        workflow = Workflow.objects.create(name=APPROVAL_WORKFLOW_NAME, active=True)
+        WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
+    WorkflowPage.objects.update_or_create(page=home, defaults={"workflow": workflow})
+
+
+NEWS_INDEX_TITLE = "Actualités"
+
+
+def news_index_ensure(space) -> NewsIndexPage:
+    """The space's « Actualités », made with the space (idempotent)."""
+    existing = NewsIndexPage.objects.child_of(space).first()
+    if existing is not None:
+        return existing
+    return space.add_child(instance=NewsIndexPage(
+        title=NEWS_INDEX_TITLE, slug=_unique_slug(space, "actualites", "actualites-espace"),
+        live=space.live,
+    ))
 
 
 def _unique_slug(parent: Page, base: str, fallback_suffix: str, *, page: Page | None = None) -> str:
@@ -89,6 +126,7 @@ def space_ensure_for_school(school: School) -> SchoolSpacePage:
                 collection=_space_collection(f"{title} — {school.uai}"),
             )
         )
+    news_index_ensure(space)
     rights_sync_school(school)
     return space
 
@@ -108,6 +146,7 @@ def space_ensure_for_collectivity(collectivity: Collectivity) -> CollectivitySpa
                 collection=_space_collection(f"{collectivity.name} — {collectivity.siret}"),
             )
         )
+    news_index_ensure(space)
     rights_sync_collectivity(collectivity)
     return space
 
@@ -168,8 +207,12 @@ def on_directory_change(structure, what) -> None:
 
 
 def spaces_ensure_all() -> dict[str, int]:
-    """Create the missing spaces of every open school and collectivity."""
+    """Create the missing spaces of every open school and collectivity (and the
+    missing « Actualités » of the existing ones)."""
     created = {"schools": 0, "collectivities": 0}
+    for model in (SchoolSpacePage, CollectivitySpacePage):
+        for space in model.objects.live().iterator():
+            news_index_ensure(space)
     for school in School.objects.open().filter(space__isnull=True).iterator():
         space_ensure_for_school(school)
         created["schools"] += 1

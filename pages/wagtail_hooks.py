@@ -4,7 +4,13 @@ and see (pages/media.py, pages/admin_scoping.py; docs/ARCHITECTURE.md,
 
 from wagtail import hooks
 
-from pages import admin_scoping, media
+from pages import admin_scoping, media, visibility
+
+
+@hooks.register("before_serve_page")
+def guard_page_serving(page, request, serve_args, serve_kwargs):
+    """Every page served to readers passes the visibility selector."""
+    return visibility.page_serve_guard(page, request)
 
 
 @hooks.register("before_serve_document")

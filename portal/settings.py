@@ -233,6 +233,7 @@ WAGTAILDOCS_PRIVATE_COLLECTION_OPTIONS = {"SHARED_PASSWORD": False}
 # Documents go through Wagtail's view so that privacy rules apply to every download.
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAILDOCS_MAX_UPLOAD_SIZE = UPLOAD_MAX_SIZE
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "pages.forms.PortalDocumentForm"
 WAGTAILDOCS_EXTENSIONS = ["pdf", "odt", "ods", "odp", "docx", "xlsx", "pptx", "txt", "csv"]
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = UPLOAD_MAX_SIZE
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000

@@ -3,7 +3,7 @@ services (as the admin and the imports do)."""
 
 from types import SimpleNamespace
 
-from pages.models import StandardPage
+from pages.models import Audience, StandardPage
 from pages.services import portal_tree_ensure, space_ensure_for_collectivity, space_ensure_for_school
 from profiles import services
 from profiles.models import Attachment, NationalProfile as P, Role
@@ -59,8 +59,11 @@ def build_world() -> SimpleNamespace:
     services.attachment_add(user=w.parent, kind=K.GUARDIAN, pupil=w.pupil_f)
     services.attachment_add(user=w.parent, kind=K.PARENT_ELU, school=w.school_j)
 
-    w.page_j = w.space_j.add_child(instance=StandardPage(title="Présentation", slug="presentation"))
-    w.page_f = w.space_f.add_child(instance=StandardPage(title="Présentation", slug="presentation"))
-    w.page_a = w.space_a.add_child(instance=StandardPage(title="Actualités", slug="actualites"))
-    w.page_b = w.space_b.add_child(instance=StandardPage(title="Actualités", slug="actualites"))
+    # A school's presentation is public; the other pages keep the default audience.
+    w.page_j = w.space_j.add_child(instance=StandardPage(title="Présentation", slug="presentation",
+                                                         audience=Audience.PUBLIC))
+    w.page_f = w.space_f.add_child(instance=StandardPage(title="Présentation", slug="presentation",
+                                                         audience=Audience.PUBLIC))
+    w.page_a = w.space_a.add_child(instance=StandardPage(title="Vie de l'école", slug="vie-ecole"))
+    w.page_b = w.space_b.add_child(instance=StandardPage(title="Vie de l'école", slug="vie-ecole"))
     return w

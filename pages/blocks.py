@@ -1,0 +1,106 @@
+"""The blocks a publication's body is made of: a small, safe set.
+
+- restricted rich text (headings, bold, italic, lists, links), passed through the
+  portal's one nh3 allow-list (`portal.sanitize`) when the form is cleaned *and*
+  whenever the value is written as JSON — the page row and every revision both go
+  through `get_prep_value`, so nothing unsanitised is ever stored;
+- an image from the portal's own media, with a **required** alternative text and an
+  optional caption;
+- a document attachment (the types and sizes allowed by the document upload form);
+- a call-out (an « encadré »: information or warning, restricted rich text).
+
+No raw HTML block, no embed, no external image: nothing in a body makes a reader's
+browser call another site.
+"""
+
+from django.core.exceptions import ValidationError
+from wagtail import blocks
+from wagtail.documents.blocks import DocumentChooserBlock
+from wagtail.images.blocks import ImageChooserBlock
+from wagtail.rich_text import RichText
+
+from portal.sanitize import sanitize_html
+
+# Headings start at h2: the page title is the one h1.
+BODY_FEATURES = ["h2", "h3", "bold", "italic", "ol", "ul", "link", "document-link"]
+CALLOUT_FEATURES = ["bold", "italic", "ol", "ul", "link", "document-link"]
+
+ALT_REQUIRED_MESSAGE = (
+    "Décrivez l'image pour les personnes qui ne la voient pas (texte alternatif) : "
+    "ce champ est obligatoire."
+)
+
+
+class SanitizedRichTextBlock(blocks.RichTextBlock):
+    """Wagtail's rich text block, sanitised on the way in (form) and on the way out
+    to JSON (page row and revisions)."""
+
+    def clean(self, value):
+        value = RichText(sanitize_html(value.source if isinstance(value, RichText) else value))
+        return super().clean(value)
+
+    def get_prep_value(self, value):
+        source = value.source if isinstance(value, RichText) else value
+        return sanitize_html(source)
+
+    def to_python(self, value):
+        return RichText(sanitize_html(value))
+
+
+class ImageBlock(blocks.StructBlock):
+    image = ImageChooserBlock(label="image")
+    alt = blocks.CharBlock(
+        label="texte alternatif", max_length=250,
+        help_text="Ce que montre l'image, pour qui ne la voit pas (obligatoire).",
+        error_messages={"required": ALT_REQUIRED_MESSAGE},
+    )
+    caption = blocks.CharBlock(label="légende", max_length=250, required=False)
+
+    class Meta:
+        icon = "image"
+        label = "Image"
+        template = "pages/blocks/image.html"
+
+    def clean(self, value):
+        errors = {}
+        if not (value.get("alt") or "").strip():
+            errors["alt"] = ValidationError(ALT_REQUIRED_MESSAGE)
+        if errors:
+            raise blocks.StructBlockValidationError(block_errors=errors)
+        return super().clean(value)
+
+
+class DocumentBlock(blocks.StructBlock):
+    document = DocumentChooserBlock(label="document")
+    title = blocks.CharBlock(
+        label="intitulé du lien", max_length=200, required=False,
+        help_text="Par défaut, le titre du document.",
+    )
+
+    class Meta:
+        icon = "doc-full"
+        label = "Document joint"
+        template = "pages/blocks/document.html"
+
+
+class CalloutBlock(blocks.StructBlock):
+    kind = blocks.ChoiceBlock(
+        label="nature", choices=[("info", "Information"), ("warning", "Attention")],
+        default="info",
+    )
+    text = SanitizedRichTextBlock(label="texte", features=CALLOUT_FEATURES)
+
+    class Meta:
+        icon = "warning"
+        label = "Encadré"
+        template = "pages/blocks/callout.html"
+
+
+class BodyBlock(blocks.StreamBlock):
+    text = SanitizedRichTextBlock(label="Texte", features=BODY_FEATURES)
+    image = ImageBlock()
+    document = DocumentBlock()
+    callout = CalloutBlock()
+
+    class Meta:
+        block_counts = {}
