@@ -425,6 +425,11 @@ class PageMedia(models.Model):
         ]
         indexes = [models.Index(fields=["document"]), models.Index(fields=["image"])]
 
+    def __str__(self):
+        return f"{self.page_id}: document {self.document_id}" if self.document_id else (
+            f"{self.page_id}: image {self.image_id}"
+        )
+
 
 class SpaceGroup(models.Model):
     """Links a Django group to the space whose rights it carries (or, for the one

@@ -4,7 +4,6 @@ and bulk actions. (Who may *read* a page or open a file is `pages.visibility`.)"
 from wagtail.models import Page
 from wagtail.permissions import policy_registry
 
-
 # --- Pages in the admin's choosers and bulk actions -------------------------------
 
 

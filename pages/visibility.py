@@ -293,9 +293,10 @@ def publication_keys(page) -> set[str]:
 def index_page(page) -> None:
     """Store the page's reader keys and the media its content uses (called by
     `PortalPage.save` when the page row is written in full). Idempotent."""
-    from pages.models import PageMedia, PageReaderKey
     from wagtail.documents import get_document_model
     from wagtail.images import get_image_model
+
+    from pages.models import PageMedia, PageReaderKey
 
     wanted = page.specific_deferred.reader_keys() if type(page) is Page else page.reader_keys()
     existing = set(PageReaderKey.objects.filter(page_id=page.pk).values_list("key", flat=True))
@@ -334,8 +335,9 @@ def index_page(page) -> None:
 
 def media_used_by_visible_page(user_or_reader, obj) -> bool:
     """Does a page she may read use this document or image? One query."""
-    from pages.models import PageMedia
     from wagtail.images import get_image_model
+
+    from pages.models import PageMedia
 
     field_name = "image" if isinstance(obj, get_image_model()) else "document"
     used_by = PageMedia.objects.filter(**{field_name: obj}).values("page_id")
