@@ -94,7 +94,8 @@ HOME, INDEX, SPACE, PAGE = "accueil", "index", "espace", "page"
 STRUCTURAL = {HOME, INDEX, SPACE}  # nobody deletes, moves or copies them
 # Which page types accept a child made by hand: the indexes accept only spaces, which
 # the services create (not creatable in the admin, even by a superuser).
-ACCEPTS_HAND_MADE_CHILDREN = {HOME: True, INDEX: False, SPACE: True, PAGE: True}
+# A standard page takes no sub-page (its readers never meet another page's title on the way).
+ACCEPTS_HAND_MADE_CHILDREN = {HOME: True, INDEX: False, SPACE: True, PAGE: False}
 
 
 @dataclass(frozen=True)
