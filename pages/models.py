@@ -181,10 +181,11 @@ class SpacePage(StructuralPage):
         raise NotImplementedError
 
     def get_context(self, request, *args, **kwargs):
-        from pages.visibility import visible_pages
+        from pages import reading
+        from pages.visibility import reader_for
 
         context = super().get_context(request, *args, **kwargs)
-        context["children"] = visible_pages(request.user, self.get_children()).specific()
+        context.update(reading.space_home(reader_for(request.user), self))
         return context
 
     def full_clean(self, *args, **kwargs):
@@ -321,11 +322,12 @@ class NewsIndexPage(StructuralPage):
     template = "pages/news_index_page.html"
 
     def get_context(self, request, *args, **kwargs):
-        from pages.visibility import visible_pages
+        from pages import reading
+        from pages.visibility import reader_for
 
         context = super().get_context(request, *args, **kwargs)
-        context["items"] = visible_pages(request.user, self.get_children()).order_by(
-            "-first_published_at").specific()
+        context["items"] = reading.news_index(reader_for(request.user), self,
+                                              request.GET.get("page"))
         return context
 
     class Meta:

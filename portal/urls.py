@@ -1,10 +1,12 @@
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from pages import views as pages_views
+from pages.feeds import space_public_feed
 from pages.media import serve_media
 from portal import views
 from portal.views import LoginView
@@ -23,6 +25,8 @@ urlpatterns = [
     path("donnees-personnelles/", views.legal_personal_data, name="legal_personal_data"),
     path("accessibilite/", views.legal_accessibility, name="legal_accessibility"),
     path("", include("profiles.urls")),
+    path("mon-fil/", pages_views.my_feed, name="my_feed"),
+    path("flux/espace-<int:space_id>.atom", space_public_feed, name="space_atom"),
     # Before Wagtail's own: its logout also on GET (see AdminLogoutView).
     path("admin/logout/", views.AdminLogoutView.as_view()),
     # Before Wagtail's own: the admin URLs it offers no hook to scope (pages/admin_urls.py).
@@ -37,5 +41,8 @@ urlpatterns.append(
     path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve_media, name="media")
 )
 
-# Wagtail's page serving comes last: every other URL is a page of the tree.
+# Wagtail's page serving comes last: every other URL is a page of the tree. Its view,
+# after a two-query routing (pages.views.serve_page); Wagtail's own patterns stay
+# (reversing `wagtail_serve`, its password and login utilities).
+urlpatterns.append(re_path(r"^(?!_util/)((?:[\w\-]+/)*)$", pages_views.serve_page))
 urlpatterns.append(path("", include(wagtail_urls)))
