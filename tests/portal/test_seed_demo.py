@@ -54,6 +54,7 @@ def test_seed_demo_content(db, settings, client):
     # The spaces answer at readable URLs.
     assert client.get("/ecoles/ecole-elementaire-jean-jaures-toulouse/").status_code == 200
     assert client.get("/communes/toulouse/").status_code == 200
+    # A school's presentation is public: anyone reads it without logging in.
     assert client.get("/ecoles/ecole-elementaire-jean-jaures-toulouse/presentation/").status_code == 200
 
 

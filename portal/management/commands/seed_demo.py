@@ -1,20 +1,34 @@
 """Load a small, believable demo: two académies, three communes, four schools,
-their classes, pupils, parents, teachers, directors and a référent ville, and the
-usage charter (adult and pupil versions) that nobody has accepted yet.
+their classes, pupils, parents, teachers, directors and a référent ville, the
+usage charter (adult and pupil versions) that nobody has accepted yet, each school's
+public presentation, and publications of every audience and state
+(`_demo_publications`; README.md says what each demo user finds).
 
 Idempotent: every object is looked up by its natural key first, so a second run
 changes nothing. Refuses to run with DEBUG off unless --force is given."""
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
+from io import StringIO
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from wagtail.log_actions import log
+from wagtail.rich_text import RichText
 
-from pages.models import SchoolSpacePage, StandardPage
-from pages.services import portal_tree_ensure, spaces_ensure_all
+from pages.models import (
+    Audience,
+    CollectivitySpacePage,
+    EventPage,
+    NewsPage,
+    SchoolSpacePage,
+    StandardPage,
+)
+from pages.services import news_index_ensure, portal_tree_ensure, spaces_ensure_all
 from portal.management.commands._demo_charter import CHARTER_ADULT, CHARTER_PUPIL, CHARTER_TITLE
+from portal.management.commands._demo_publications import PRESENTATIONS, PUBLICATIONS
 from profiles import services
 from profiles.models import (
     Academie,
@@ -214,7 +228,7 @@ class Command(BaseCommand):
         ).exists():
             services.role_grant(role=Role.PUBLISHER, user=users["agent.toulouse"],
                                 collectivity=toulouse)
-        self.seed_pages(schools)
+        self.seed_pages(schools, communes, classes, users)
         self.seed_charter()
 
     def seed_charter(self):
@@ -232,13 +246,80 @@ class Command(BaseCommand):
         charter.save()
         charter.save_revision().publish()
 
-    def seed_pages(self, schools):
-        space = SchoolSpacePage.objects.get(school=schools["jaures"])
-        if not space.get_children().filter(slug="presentation").exists():
-            page = space.add_child(instance=StandardPage(
-                title="Présentation de l'école", slug="presentation",
-                intro="Bienvenue à l'école élémentaire Jean Jaurès.",
-                body="<p>L'école accueille 210 élèves répartis en huit classes, du CP au CM2. "
-                     "Les horaires : 8 h 30 – 11 h 45 et 13 h 45 – 16 h 30.</p>",
-            ))
-            page.save_revision().publish()
+    def seed_pages(self, schools, communes, classes, users):
+        """Each school's presentation (public), then the publications of
+        `_demo_publications`, each created once in the state it names."""
+        for key, (title, intro, body) in PRESENTATIONS.items():
+            space = SchoolSpacePage.objects.get(school=schools[key])
+            page = StandardPage.objects.child_of(space).filter(slug="presentation").first()
+            if page is None:
+                page = space.add_child(instance=StandardPage(
+                    title=title, slug="presentation", intro=intro, audience=Audience.PUBLIC,
+                    body=[("text", RichText(body))], live=False,
+                ))
+                page.save_revision().publish()
+            elif page.audience != Audience.PUBLIC:
+                # A demo loaded before publications had an audience: a school's
+                # presentation is public.
+                page.audience = Audience.PUBLIC
+                page.save_revision().publish()
+        indexes = {
+            key: news_index_ensure(SchoolSpacePage.objects.get(school=school))
+            for key, school in schools.items()
+        }
+        for name, commune in communes.items():
+            indexes[f"commune:{name}"] = news_index_ensure(
+                CollectivitySpacePage.objects.get(collectivity=commune))
+        created = []
+        for spec in PUBLICATIONS:
+            index = indexes[spec["space"]]
+            if not index.get_children().filter(slug=spec["slug"]).exists():
+                created.append(self.seed_publication(index, spec, classes, users))
+        if any(spec["state"] == "expired" for spec in created):
+            # The periodic job (docs/OPERATIONS.md) unpublishes what has expired.
+            call_command("publish_scheduled", stdout=StringIO())
+
+    def seed_publication(self, index, spec, classes, users):
+        now = timezone.now()
+        author = users[spec["author"]]
+        model = EventPage if spec["kind"] == "event" else NewsPage
+        fields = {
+            "title": spec["title"], "slug": spec["slug"], "intro": spec["intro"],
+            "audience": spec["audience"], "body": [("text", RichText(spec["body"]))],
+            "owner": author, "live": False,
+        }
+        if model is EventPage:
+            day = timezone.localdate(now) + timedelta(days=spec["starts_in_days"])
+            fields["starts_at"] = _local(day, spec["starts_at"])
+            fields["ends_at"] = _local(day, spec["ends_at"])
+            fields["place"] = spec["place"]
+        if "days_ago" in spec:
+            fields["first_published_at"] = now - timedelta(days=spec["days_ago"])
+        if spec["state"] == "expired":
+            fields["expire_at"] = now - timedelta(days=spec["expired_days_ago"])
+        if spec["state"] == "scheduled":
+            fields["go_live_at"] = now + timedelta(days=spec["go_live_in_days"])
+        page = model(**fields)
+        if spec.get("classes"):
+            page.audience_classes = [classes[name] for name in spec["classes"]]
+        index.add_child(instance=page)
+        revision = page.save_revision(user=author)
+        log(instance=page, action="wagtail.create", user=author, revision=revision,
+            content_changed=True)
+        if spec["state"] == "pending":
+            # The teacher submits: the workflow of the page (the one approval
+            # workflow) waits for the director of publication of the space.
+            page.get_workflow().start(page, author)
+            return spec
+        revision.publish(user=author)
+        if spec["state"] == "unpublished":
+            from pages.publishing import publication_unpublish
+
+            publication_unpublish(type(page).objects.get(pk=page.pk), by=author,
+                                  reason=spec["reason"])
+        return spec
+
+
+def _local(day, hhmm: str):
+    hour, minute = (int(part) for part in hhmm.split(":"))
+    return timezone.make_aware(datetime.combine(day, time(hour, minute)))
