@@ -61,7 +61,8 @@ class PortalPage(Page):
 # The columns Wagtail writes when it saves a draft, submits, locks or schedules: not
 # the live content, so the reader keys do not move.
 DRAFT_ONLY_FIELDS = {
-    "latest_revision", "latest_revision_created_at", "draft_title", "has_unpublished_changes",
+    "wagtail_admin_comments", "latest_revision", "latest_revision_created_at", "draft_title",
+    "has_unpublished_changes",
     "locked", "locked_at", "locked_by", "live_revision", "first_published_at",
     "last_published_at", "go_live_at", "expire_at", "expired", "url_path",
 }

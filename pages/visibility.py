@@ -330,6 +330,17 @@ def index_page(page) -> None:
     )
 
 
+def reindex_after_move(sender, instance, **kwargs):
+    """`post_page_move`: Wagtail saves a moved page as a plain `Page` (not through
+    `PortalPage.save`), and a move may change its space: recompute the keys of the
+    page and of everything under it."""
+    from pages.models import PortalPage
+
+    for page in Page.objects.descendant_of(instance, inclusive=True).specific().iterator():
+        if isinstance(page, PortalPage):
+            index_page(page)
+
+
 # --- Media ------------------------------------------------------------------------
 
 
