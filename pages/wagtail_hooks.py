@@ -31,3 +31,9 @@ for _action in admin_scoping.scoped_bulk_actions():
 
 hooks.register("construct_page_chooser_queryset", admin_scoping.construct_page_chooser_queryset)
 hooks.register("construct_reports_menu", admin_scoping.construct_reports_menu)
+
+
+# === Publishing (issue 7): approval, unpublish with a reason, the space's history ===
+# Registered by importing the module: pages/publishing_hooks.py.
+from pages import publishing_hooks  # noqa: E402,F401
+# === end Publishing ===================================================================

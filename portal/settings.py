@@ -39,7 +39,8 @@ INSTALLED_APPS = [
     "wagtail.documents",
     "wagtail.images",
     "wagtail.search",
-    "wagtail.admin",
+    # wagtail.admin, its workflow emails replaced by the portal's (pages/notifications.py).
+    "pages.admin_apps.PortalAdminAppConfig",
     "wagtail",
     "modelcluster",
     "taggit",
@@ -47,6 +48,8 @@ INSTALLED_APPS = [
     "guardian",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -217,6 +220,23 @@ globals().update(email_config(env_str("EMAIL_URL")))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ENT-école <ne-pas-repondre@ent-ecole.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Background tasks (django-tasks) ----------------------------------------
+# The workflow's emails are queued as tasks (pages/notifications.py). By default they
+# run at once, in the request (tests, the demo); in production TASKS_BACKEND=database
+# stores them in the database and `manage.py db_worker` sends them
+# (docs/OPERATIONS.md, « Tâches en arrière-plan »).
+TASKS_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+_tasks_backend = env_str("TASKS_BACKEND", "immediate")
+if _tasks_backend not in TASKS_BACKENDS:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND={_tasks_backend!r} : valeurs possibles {', '.join(TASKS_BACKENDS)}.")
+TASKS = {"default": {"BACKEND": TASKS_BACKENDS[_tasks_backend]}}
+
 # --- Wagtail ----------------------------------------------------------------
 WAGTAIL_SITE_NAME = "ENT-école Occitanie"
 WAGTAILADMIN_BASE_URL = env_str("WAGTAILADMIN_BASE_URL", "http://localhost:8000")
@@ -240,6 +260,9 @@ WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILADMIN_COMMENTS_ENABLED = False
 WAGTAILEMBEDS_FINDERS = []  # no calls to oEmbed providers
+# An approved page is published by the approver checked against the directory at the
+# moment she decided (pages/workflow.py), not by her (possibly lagging) derived group.
+WAGTAIL_FINISH_WORKFLOW_ACTION = "pages.publishing.publish_approved"
 ELASTICSEARCH_URL = env_str("ELASTICSEARCH_URL")
 
 # --- Security ---------------------------------------------------------------
