@@ -112,15 +112,14 @@ def _school_keys(school_id, collectivity_id, *groups) -> set[str]:
 
 def reader_for(user) -> Reader:
     """THE definition of what a user may read, from the directory (attachments of this
-    school year, her children's, her derived groups). Three queries at most, then
+    school year, her children's, the roles she holds now). Three queries at most, then
     cached on the user object for the request."""
     if user is None or not user.is_authenticated or not user.is_active:
         return ANONYMOUS
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
-    from pages.models import SpaceGroup
-    from profiles.models import Attachment
+    from profiles.models import Attachment, RoleGrant
     from profiles.selectors import is_academie_staff
 
     if is_academie_staff(user):
@@ -164,11 +163,12 @@ def reader_for(user) -> Reader:
             schools.add(school_id)
             if school_commune is not None:
                 communes.add(school_commune)
-    # Her derived groups: a director of publication or a publisher may hold the role
-    # without an attachment this year; they read all their space publishes.
-    for school_id, commune_id in SpaceGroup.objects.filter(group__user=user).exclude(
-        kind=SpaceGroup.Kind.ACADEMIE
-    ).values_list("school_id", "collectivity_id"):
+    # Her roles (`RoleGrant.objects.current()`, the one definition of holding a role
+    # now): a director of publication or a publisher may hold the role without an
+    # attachment this year; they read all their space publishes.
+    for school_id, commune_id in RoleGrant.objects.current().filter(user=user).values_list(
+        "school_id", "collectivity_id"
+    ):
         if school_id is not None:
             is_staff_member = True
             keys |= {school_key(school_id, "community"), school_key(school_id, "staff")}

@@ -176,3 +176,27 @@ def test_a_parent_with_no_child_this_year_reads_only_public_and_members(world):
     lonely = UserFactory(profiles=[P.PARENT])
     assert reader_for(lonely).keys == {PUBLIC, MEMBERS}
     assert reader_for(lonely).school_ids == frozenset()
+
+
+def test_a_director_of_publication_reads_her_space_from_the_directory_not_her_groups(world):
+    """A director of publication without an attachment this year reads all her space
+    publishes from the moment her grant starts, and no longer once it ends — read from
+    `RoleGrant.objects.current()`, not from group membership (which waits for the
+    nightly derivation when a date passes)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from profiles.models import Role
+
+    page = news(world.space_t, audience=Audience.STAFF)
+    newcomer = UserFactory(profiles=[P.DIRECTOR])
+    start = timezone.now() + timedelta(days=2)
+    services.role_grant(role=Role.DIRECTOR_OF_PUBLICATION, user=newcomer, school=world.school_t,
+                        starts_at=start)
+    assert not user_may_read_page(newcomer, page)
+    with pytest.MonkeyPatch.context() as mp:
+        later = start + timedelta(hours=1)
+        mp.setattr(timezone, "now", lambda: later)
+        forget_reader(newcomer)
+        assert user_may_read_page(newcomer, page)
