@@ -4,7 +4,13 @@ the data layer otherwise), and Wagtail's default moderation data is gone."""
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
-from wagtail.models import GroupCollectionPermission, GroupPagePermission, Workflow, WorkflowPage
+from wagtail.models import (
+    GroupCollectionPermission,
+    GroupPagePermission,
+    Task,
+    Workflow,
+    WorkflowPage,
+)
 
 from pages.guards import DerivedGroupProtected
 from pages.models import SpaceGroup
@@ -92,9 +98,21 @@ def test_sync_rights_removes_groups_left_by_a_deleted_structure(world):
 
 
 def test_no_default_moderation_data_remains(world):
+    """Wagtail's default moderation (groups « Moderators »/« Editors », its « Moderators
+    approval » workflow) is gone: the only workflow is the portal's, with its one task
+    (the director of publication's approval), assigned to the portal home only."""
+    from pages.models import PortalHomePage
+    from pages.services import APPROVAL_WORKFLOW_NAME
+    from pages.workflow import DirectorApprovalTask
+
     assert not Group.objects.filter(name__in=["Moderators", "Editors"]).exists()
-    assert not Workflow.objects.exists()
-    assert not WorkflowPage.objects.exists()
+    workflow = Workflow.objects.get()
+    assert (workflow.name, workflow.active) == (APPROVAL_WORKFLOW_NAME, True)
+    tasks = [t.specific for t in Task.objects.filter(workflow_tasks__workflow=workflow)]
+    assert len(tasks) == 1 and type(tasks[0]) is DirectorApprovalTask
+    assert Task.objects.count() == 1
+    assert list(WorkflowPage.objects.values_list("page_id", "workflow_id")) == [
+        (PortalHomePage.objects.get().pk, workflow.pk)]
     hand_page_perms = GroupPagePermission.objects.filter(group__space_group__isnull=True)
     assert not hand_page_perms.exists()
     assert not GroupCollectionPermission.objects.filter(group__space_group__isnull=True).exists()
