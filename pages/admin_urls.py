@@ -11,6 +11,7 @@ from wagtail.snippets.models import get_snippet_models
 from wagtail.utils.urlpatterns import decorate_urlpatterns
 
 from pages import admin_scoping
+from pages.workflow_admin import ScopedWorkflowView
 
 
 def _guarded_snippet_choosers():
@@ -38,6 +39,10 @@ urlpatterns = [
         admin_scoping.StaffPageTypesUsageReportView.as_view(results_only=True),
     ),
     *_guarded_snippet_choosers(),
+    # The workflow report: constant queries, and only the requesters of her spaces in
+    # its filter (pages/workflow_admin.py).
+    path("reports/workflow/", ScopedWorkflowView.as_view()),
+    path("reports/workflow/results/", ScopedWorkflowView.as_view(results_only=True)),
 ]
 
 urlpatterns = decorate_urlpatterns(urlpatterns, require_admin_access)

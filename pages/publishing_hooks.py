@@ -13,7 +13,7 @@ from wagtail.admin.api.actions.unpublish import UnpublishPageAPIAction
 from wagtail.admin.api.views import PagesAdminAPIViewSet
 from wagtail.log_actions import LogFormatter
 
-from pages import publishing
+from pages import publishing, workflow_admin
 
 
 @hooks.register("register_log_actions")
@@ -104,3 +104,7 @@ def publication_unpublish_menu_item(menu_items, request, context):
         return
     menu_items[:] = [item for item in menu_items if not isinstance(item, UnpublishMenuItem)]
     menu_items.append(UnpublishWithReasonMenuItem(order=40))
+
+
+# The dashboard's « à modérer » panel: constant queries (pages/workflow_admin.py).
+hooks.register("construct_homepage_panels", workflow_admin.construct_homepage_panels)

@@ -238,3 +238,35 @@ def test_scheduled_handover_takes_effect_when_its_time_comes(world, client, subm
         response = client.post(action_url(submitted, "approve", task_state))
         assert response.status_code == 302
     assert _state(submitted) == (True, WorkflowState.STATUS_APPROVED)
+
+
+# --- Query counts: constant in the number of pending items -----------------------------
+
+QUERY_BOUNDS = {
+    "/admin/": 32,
+    "/admin/reports/workflow/": 22,
+    "/admin/reports/workflow/?reviewable=true": 25,
+    "/admin/reports/workflow_tasks/": 20,
+    "/admin/reports/workflow_tasks/?reviewable=true": 22,
+}
+
+
+@pytest.mark.parametrize("pending", [5, 50])
+def test_dashboard_and_reports_queries_are_constant(world, client, django_assert_max_num_queries,
+                                                    pending):
+    workflow = Workflow.objects.get()
+    for i in range(pending):
+        workflow.start(draft(world.space_j, world.teacher_j, title=f"Nouvelle {i}", slug=f"n-{i}"),
+                       world.teacher_j)
+    client.force_login(world.director_j)
+    for url, bound in QUERY_BOUNDS.items():
+        client.get(url)  # warm the per-process caches (content types, site)
+        with django_assert_max_num_queries(bound):
+            response = client.get(url)
+        assert response.status_code == 200
+        assert "Nouvelle 4" in response.content.decode(), url
+    dashboard = client.get("/admin/").content.decode()
+    assert dashboard.count("Approuver et publier") == pending
+    client.force_login(world.director_f)
+    for url in QUERY_BOUNDS:
+        assert "Nouvelle 4" not in client.get(url).content.decode(), url
