@@ -13,12 +13,16 @@ No raw HTML block, no embed, no external image: nothing in a body makes a reader
 browser call another site.
 """
 
+import uuid
+
 from django.core.exceptions import ValidationError
+from django.utils.functional import cached_property
 from wagtail import blocks
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images.blocks import ImageChooserBlock
 from wagtail.rich_text import RichText
 
+from portal.fields import SanitizedRichTextFormField, UnreadableRichText, readable_widget
 from portal.sanitize import sanitize_html
 
 # Headings start at h2: the page title is the one h1.
@@ -32,12 +36,27 @@ ALT_REQUIRED_MESSAGE = (
 
 
 class SanitizedRichTextBlock(blocks.RichTextBlock):
-    """Wagtail's rich text block, sanitised on the way in (form) and on the way out
-    to JSON (page row and revisions)."""
+    """Wagtail's rich text block, sanitised on the way in (form), on the way out to
+    JSON (page row and revisions) and when read back.
+
+    Its form field is the portal's (`portal.fields`): a value the editor cannot read
+    is refused with a French error instead of a server error."""
+
+    @cached_property
+    def field(self):
+        field = super().field
+        form_field = SanitizedRichTextFormField(widget=readable_widget(field.widget),
+                                                **self.field_options)
+        return form_field
 
     def clean(self, value):
-        value = RichText(sanitize_html(value.source if isinstance(value, RichText) else value))
-        return super().clean(value)
+        source = value.source if isinstance(value, RichText) else value
+        if isinstance(source, UnreadableRichText):
+            raise ValidationError(
+                SanitizedRichTextFormField.default_error_messages["unreadable"],
+                code="unreadable",
+            )
+        return super().clean(RichText(sanitize_html(source)))
 
     def get_prep_value(self, value):
         source = value.source if isinstance(value, RichText) else value
@@ -45,6 +64,9 @@ class SanitizedRichTextBlock(blocks.RichTextBlock):
 
     def to_python(self, value):
         return RichText(sanitize_html(value))
+
+    def normalize(self, value):
+        return RichText(sanitize_html(value.source if isinstance(value, RichText) else value))
 
 
 class ImageBlock(blocks.StructBlock):
@@ -104,3 +126,25 @@ class BodyBlock(blocks.StreamBlock):
 
     class Meta:
         block_counts = {}
+
+    def get_prep_value(self, value):
+        """Every item through its block's `get_prep_value` (and so the sanitiser).
+
+        Wagtail's own `StreamValue.get_prep_value` hands back, untouched, the raw JSON
+        of the items nobody has read yet (a body assigned as JSON, a revision being
+        published): here each item is read, then written, and an unknown block type is
+        dropped."""
+        if not value:
+            return []
+        if not isinstance(value, blocks.StreamValue):
+            value = self.to_python(value)
+        prep = []
+        for child in value:
+            if child is None:  # a block type this stream does not have
+                continue
+            prep.append({
+                "type": child.block_type,
+                "value": child.block.get_prep_value(child.value),
+                "id": child.id or str(uuid.uuid4()),
+            })
+        return prep

@@ -25,7 +25,8 @@ def sanitize_html(html: str | None) -> str:
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
+        # "*": no attribute on every tag (ammonia keeps `lang` and `title` by default).
+        attributes={"*": set(), **ALLOWED_ATTRIBUTES},
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel=None,
         strip_comments=True,
