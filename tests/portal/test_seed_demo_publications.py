@@ -5,6 +5,8 @@ scheduled, waiting for the director, unpublished with a reason).
 The demo is loaded once for the module, inside a transaction rolled back at its end;
 each test runs in its own savepoint."""
 
+import html
+
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
@@ -13,7 +15,8 @@ from django.utils import timezone
 from wagtail.models import Page, PageLogEntry, WorkflowState
 
 from pages.models import Audience, EventPage, NewsPage, StandardPage
-from pages.visibility import forget_reader, visible_pages
+from pages.publishing import unpublish_reasons
+from pages.visibility import forget_reader, reader_for as visibility_reader, visible_pages
 from profiles import selectors, services
 from profiles.models import User
 
@@ -24,7 +27,7 @@ JAURES_LIVE = {
     "conseil-des-maitres", "sortie-musee-augustins-cm1a", "reunion-parents-professeurs",
     "kermesse",
 }
-NOT_LIVE = {"greve-accueil-jeudi", "photos-de-classe", "sortie-cite-espace-cm1a"}
+NOT_LIVE = {"greve-accueil-jeudi", "photos-de-classe", "sortie-cite-espace-cm1a", "vente-gateaux"}
 OTHERS_LIVE = {"semaine-du-gout", "classe-decouverte-cm2", "centres-de-loisirs-printemps"}
 
 # What each demo user may read among the demo's publications (README.md says the same).
@@ -89,6 +92,11 @@ def user(username) -> User:
     return found
 
 
+def text(response) -> str:
+    assert response.status_code == 200, response
+    return html.unescape(response.content.decode())
+
+
 def logged_in(client, username):
     found = user(username)
     services.charter_accept(user=found, charter=selectors.charter_current())
@@ -144,17 +152,32 @@ def test_the_scheduled_item_waits_for_its_date(demo, db):
 
 def test_the_teacher_draft_waits_for_the_director(demo, db):
     page = NewsPage.objects.get(slug="sortie-cite-espace-cm1a")
-    teacher = user("enseignant.jaures")
+    teacher, director = user("enseignant.jaures"), user("directrice.jaures")
     assert not page.live and page.owner == teacher
     state = WorkflowState.objects.get(base_content_type__model="page", object_id=str(page.pk))
     assert state.status == WorkflowState.STATUS_IN_PROGRESS
     assert state.requested_by == teacher
     assert state.workflow == page.get_workflow()
+    # Directrice Jaurès decides (and only she: not another school's director, not the author).
+    task = state.current_task_state.task.specific
+    assert state.current_task_state in task.get_task_states_user_can_moderate(director)
+    assert [name for name, *_ in task.get_actions(page, director)] == ["reject", "approve"]
+    for other in (user("directrice.ferry"), teacher):
+        assert state.current_task_state not in task.get_task_states_user_can_moderate(other)
+        assert task.get_actions(page, other) == []
+
+
+def test_the_unpublished_item_keeps_its_reason(demo, db):
+    page = NewsPage.objects.get(slug="vente-gateaux")
+    assert not page.live and page.first_published_at is not None
+    [(_when, by, reason)] = unpublish_reasons(page)
+    assert by.username == "directrice.jaures"
+    assert reason == "Date erronée : la vente est reportée, une nouvelle annonce suivra."
 
 
 def test_parent_martin_over_http(demo, db, client):
     logged_in(client, "parent.martin")
-    listing = client.get(NEWS_J).content.decode()
+    listing = text(client.get(NEWS_J))
     for title in ("Réunion parents-professeurs", "Cantine et périscolaire",
                   "Les CM1 A au musée des Augustins", "Inscriptions en CP"):
         assert title in listing
@@ -166,7 +189,29 @@ def test_parent_martin_over_http(demo, db, client):
     # Albi's parents-only news and Jean Jaurès's staff news: as if they did not exist.
     assert client.get(NEWS_F + "classe-decouverte-cm2/").status_code == 404
     assert client.get(NEWS_J + "conseil-des-maitres/").status_code == 404
-    assert "Classe découverte" not in client.get(NEWS_F).content.decode()
+    assert "Classe découverte" not in text(client.get(NEWS_F))
+
+
+def test_parent_martin_mon_fil(demo, db, client, django_assert_max_num_queries):
+    martin = logged_in(client, "parent.martin")
+    client.get("/mon-fil/")  # the charter gate's cache warms up
+    with django_assert_max_num_queries(10):  # issue 7: at most 10 for a logged-in reader's page
+        feed = text(client.get("/mon-fil/"))
+    # Her two children's schools and their commune, nothing else.
+    for title in ("Réunion parents-professeurs", "Kermesse de l'école",
+                  "La semaine du goût en maternelle", "Centres de loisirs des vacances de printemps",
+                  "Les CM1 A au musée des Augustins"):
+        assert title in feed
+    for title in ("Classe découverte", "Conseil des maîtres", "Photos de classe", "Grève de jeudi",
+                  "Cité de l'espace", "Vente de gâteaux"):
+        assert title not in feed
+    # Narrowed to Hugo (Les Tilleuls): his school and the commune, not Léa's.
+    hugo = User.objects.get(username="eleve.hugo.martin")
+    assert hugo.pk in {c.pupil_id for c in visibility_reader(martin).children}
+    narrowed = text(client.get(f"/mon-fil/?enfant={hugo.pk}"))
+    assert "La semaine du goût en maternelle" in narrowed
+    assert "Centres de loisirs des vacances de printemps" in narrowed
+    assert "Réunion parents-professeurs" not in narrowed
 
 
 def test_parent_durand_over_http(demo, db, client):
@@ -175,6 +220,9 @@ def test_parent_durand_over_http(demo, db, client):
     assert client.get(NEWS_T + "centres-de-loisirs-printemps/").status_code == 404
     assert client.get(NEWS_J + "reunion-parents-professeurs/").status_code == 404
     assert client.get(NEWS_J + "inscriptions-cp-rentree/").status_code == 200
+    feed = text(client.get("/mon-fil/"))
+    assert "Classe découverte des CM2" in feed
+    assert "Centres de loisirs" not in feed and "Réunion parents-professeurs" not in feed
 
 
 def test_anonymous_over_http(demo, db, client):
@@ -182,5 +230,5 @@ def test_anonymous_over_http(demo, db, client):
     response = client.get(NEWS_J + "kermesse/")
     assert response.status_code == 302
     assert response["Location"] == f"/connexion/?next={NEWS_J}kermesse/"
-    listing = client.get(NEWS_J).content.decode()
+    listing = text(client.get(NEWS_J))
     assert "Inscriptions en CP" in listing and "Kermesse" not in listing

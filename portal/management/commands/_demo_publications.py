@@ -142,6 +142,15 @@ PUBLICATIONS = [
              "Cité de l'espace. Le coût du transport est pris en charge par la coopérative "
              "scolaire.</p>",
     ),
+    dict(
+        space="jaures", kind=N, slug="vente-gateaux", author="directrice.jaures",
+        title="Vente de gâteaux au profit de la coopérative", audience=Audience.COMMUNITY,
+        state="unpublished", days_ago=7,
+        reason="Date erronée : la vente est reportée, une nouvelle annonce suivra.",
+        intro="Vendredi à la sortie des classes.",
+        body="<p>Les familles qui le souhaitent peuvent apporter un gâteau le matin. "
+             "Les bénéfices vont à la coopérative scolaire.</p>",
+    ),
     # --- Les Tilleuls (Hugo's school) -----------------------------------------------------
     dict(
         space="tilleuls", kind=N, slug="semaine-du-gout", author="directeur.tilleuls",
