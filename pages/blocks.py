@@ -65,9 +65,6 @@ class SanitizedRichTextBlock(blocks.RichTextBlock):
     def to_python(self, value):
         return RichText(sanitize_html(value))
 
-    def normalize(self, value):
-        return RichText(sanitize_html(value.source if isinstance(value, RichText) else value))
-
 
 class ImageBlock(blocks.StructBlock):
     image = ImageChooserBlock(label="image")

@@ -59,9 +59,12 @@ def page_state(page_id):
 # --- Rich text that the editor cannot read ----------------------------------------
 
 
-def page_form(page, body):
-    return {"title": "Titre changé", "slug": page.slug, "intro": "", "body": body,
-            "action-publish": "action-publish"}
+def page_form(page, text):
+    """The page form with its body: one text block of the stream, whose rich text is `text`
+    as the editor posts it."""
+    return {"title": "Titre changé", "slug": page.slug, "intro": "", "audience": "public",
+            "body-count": "1", "body-0-type": "text", "body-0-deleted": "", "body-0-order": "0",
+            "body-0-id": "", "body-0-value": text, "action-publish": "action-publish"}
 
 
 def test_a_page_form_with_valid_rich_text_is_saved(client, world):
@@ -72,7 +75,8 @@ def test_a_page_form_with_valid_rich_text_is_saved(client, world):
     assert response.status_code == 302
     assert response["Location"] == f"/admin/pages/{world.space_j.pk}/"
     page = Page.objects.get(pk=world.page_j.pk).specific
-    assert page.title == "Titre changé" and "Bonjour" in page.body
+    assert page.title == "Titre changé"
+    assert [(b.block_type, b.value.source) for b in page.body] == [("text", "<p>Bonjour</p>")]
 
 
 @pytest.mark.parametrize("body", UNREADABLE, ids=range(len(UNREADABLE)))
@@ -81,8 +85,25 @@ def test_unreadable_rich_text_in_a_page_form_is_refused_in_french(client, world,
     before = page_state(world.page_j.pk)
     response = client.post(f"/admin/pages/{world.page_j.pk}/edit/", page_form(world.page_j, body))
     assert response.status_code == 200
-    html = response.content.decode()
-    assert UNREADABLE_HTML in html
+    # The text block's error, in the stream's error data the admin shows.
+    assert UNREADABLE_RICH_TEXT_MESSAGE in str(
+        response.context["form"].errors.as_data()["body"][0].block_errors[0].messages
+    )
+    assert "Le contenu mis en forme n" in response.content.decode()  # shown to her
+    assert page_state(world.page_j.pk) == before
+
+
+@pytest.mark.parametrize("body", UNREADABLE[:3], ids=range(3))
+def test_unreadable_rich_text_in_a_call_out_is_refused_in_french(client, world, body):
+    client.force_login(world.director_j)
+    before = page_state(world.page_j.pk)
+    data = page_form(world.page_j, "")
+    del data["body-0-value"]
+    data.update({"body-0-type": "callout", "body-0-value-kind": "info", "body-0-value-text": body})
+    response = client.post(f"/admin/pages/{world.page_j.pk}/edit/", data)
+    assert response.status_code == 200
+    errors = response.context["form"].errors.as_data()["body"][0].block_errors[0].block_errors
+    assert errors["text"].messages == [UNREADABLE_RICH_TEXT_MESSAGE]
     assert page_state(world.page_j.pk) == before
 
 
