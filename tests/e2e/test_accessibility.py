@@ -85,7 +85,7 @@ class Offsite:
 
 def axe_violations(page, label) -> list[str]:
     """axe's violations on the page, one line per node: rule, impact, target, HTML."""
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state("load")
     results = AXE.run(page, options={"resultTypes": ["violations"]})
     return [
         f"{label}: {v['id']} ({v['impact']}) {node['target']} {node['html'][:160]}"

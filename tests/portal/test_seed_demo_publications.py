@@ -225,6 +225,22 @@ def test_parent_durand_over_http(demo, db, client):
     assert "Centres de loisirs" not in feed and "Réunion parents-professeurs" not in feed
 
 
+def test_teacher_and_pupil_mon_fil(demo, db, client):
+    logged_in(client, "enseignant.jaures")
+    feed = text(client.get("/mon-fil/"))
+    for title in ("Conseil des maîtres", "Cantine et périscolaire", "Les CM1 A au musée",
+                  "Kermesse de l'école"):
+        assert title in feed
+    assert "Centres de loisirs" not in feed and "Classe découverte" not in feed
+    logged_in(client, "eleve.martin")
+    feed = text(client.get("/mon-fil/"))
+    for title in ("La bibliothèque de l'école change d'horaires", "Kermesse de l'école",
+                  "Les CM1 A au musée des Augustins"):
+        assert title in feed
+    for title in ("Cantine et périscolaire", "Réunion parents-professeurs", "Conseil des maîtres"):
+        assert title not in feed
+
+
 def test_anonymous_over_http(demo, db, client):
     assert client.get(NEWS_J + "inscriptions-cp-rentree/").status_code == 200
     response = client.get(NEWS_J + "kermesse/")
