@@ -41,6 +41,20 @@ class PortalPage(Page):
     def permissions_for_user(self, user):
         return self.tester_class(user, self)
 
+    def get_view_restrictions(self):
+        """Wagtail's page privacy, read in one query instead of two: the restrictions of
+        the page and of its ancestors, found by their tree paths (prefixes of its own)
+        rather than by loading the ancestors first. An alias keeps Wagtail's reading
+        (it resolves to its source). The ancestors of a portal page are never aliases:
+        structural pages cannot be copied and publications have no children."""
+        if self.alias_of_id:
+            return super().get_view_restrictions()
+        from wagtail.models import PageViewRestriction
+
+        steplen = self.steplen
+        paths = [self.path[:i] for i in range(steplen, len(self.path) + 1, steplen)]
+        return PageViewRestriction.objects.filter(page__path__in=paths)
+
     def reader_keys(self) -> set[str]:
         """Who may read this page (`pages.visibility`): the structural pages are public;
         a publication says it from its audience."""

@@ -32,7 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import Http404
 from django.utils import timezone
 from wagtail.models import Page, ReferenceIndex
@@ -110,39 +110,85 @@ def _school_keys(school_id, collectivity_id, *groups) -> set[str]:
     return keys
 
 
+ROLE_ROW = "role"
+ACADEMIE_ROW = "academie"
+
+
+def _directory_rows(user):
+    """Everything `reader_for` reads of the directory, in ONE query (a UNION): her
+    attachments of this school year and her children's (`Attachment.objects.current()`),
+    the roles she holds now (`RoleGrant.objects.current()`), and whether she is académie
+    staff (`profiles.selectors.ACADEMIE_STAFF`) — each read with its one definition."""
+    from django.db.models import CharField, IntegerField, Value
+
+    from profiles.models import Attachment, RoleGrant, User
+    from profiles.selectors import ACADEMIE_STAFF
+
+    Kind = Attachment.Kind
+    columns = ("r_user", "r_kind", "r_school", "r_class", "r_school_commune", "r_commune",
+               "r_first_name")
+    no_int = Value(None, output_field=IntegerField())
+    no_text = Value("", output_field=CharField())
+    children_ids = Attachment.objects.current(kinds=[Kind.GUARDIAN]).filter(user=user).values(
+        "pupil_id"
+    )
+    attachments = Attachment.objects.current(
+        kinds=[Kind.PUPIL, Kind.TEACHER, Kind.DIRECTOR, Kind.PARENT_ELU, Kind.COLLECTIVITY_STAFF]
+    ).filter(Q(user=user) | Q(kind=Kind.PUPIL, user_id__in=children_ids)).annotate(
+        r_user=F("user_id"), r_kind=F("kind"), r_school=F("school_id"),
+        r_class=F("school_class_id"), r_school_commune=F("school__collectivity_id"),
+        r_commune=F("collectivity_id"), r_first_name=F("user__first_name"),
+    ).order_by().values_list(*columns)
+    roles = RoleGrant.objects.current().filter(user=user).annotate(
+        r_user=F("user_id"), r_kind=Value(ROLE_ROW, output_field=CharField()),
+        r_school=F("school_id"), r_class=no_int, r_school_commune=no_int,
+        r_commune=F("collectivity_id"), r_first_name=no_text,
+    ).order_by().values_list(*columns)
+    staff = User.objects.filter(ACADEMIE_STAFF, pk=user.pk).annotate(
+        r_user=F("pk"), r_kind=Value(ACADEMIE_ROW, output_field=CharField()),
+        r_school=no_int, r_class=no_int, r_school_commune=no_int, r_commune=no_int,
+        r_first_name=no_text,
+    ).order_by().values_list(*columns)
+    return list(attachments.union(roles, staff))
+
+
 def reader_for(user) -> Reader:
     """THE definition of what a user may read, from the directory (attachments of this
-    school year, her children's, the roles she holds now). Three queries at most, then
-    cached on the user object for the request."""
+    school year, her children's, the roles she holds now). One query, then cached on
+    the user object for the request."""
     if user is None or not user.is_authenticated or not user.is_active:
         return ANONYMOUS
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
-    from profiles.models import Attachment, RoleGrant
-    from profiles.selectors import is_academie_staff
+    from profiles.models import Attachment
 
-    if is_academie_staff(user):
+    rows = _directory_rows(user)
+    # The same answer as profiles.selectors.is_academie_staff, memoised like it does.
+    user._is_academie_staff = any(row[1] == ACADEMIE_ROW for row in rows)
+    if user._is_academie_staff:
         reader = Reader(keys=frozenset({PUBLIC, MEMBERS}), everything=True, authenticated=True)
         setattr(user, _CACHE_ATTR, reader)
         return reader
 
     Kind = Attachment.Kind
-    children_ids = Attachment.objects.current(kinds=[Kind.GUARDIAN]).filter(user=user).values(
-        "pupil_id"
-    )
-    rows = Attachment.objects.current(
-        kinds=[Kind.PUPIL, Kind.TEACHER, Kind.DIRECTOR, Kind.PARENT_ELU, Kind.COLLECTIVITY_STAFF]
-    ).filter(Q(user=user) | Q(kind=Kind.PUPIL, user_id__in=children_ids)).values_list(
-        "user_id", "kind", "school_id", "school_class_id", "school__collectivity_id",
-        "collectivity_id", "user__first_name",
-    )
     keys: set[str] = {PUBLIC, MEMBERS}
     schools: set[int] = set()
     communes: set[int] = set()
     children: list[Child] = []
     is_pupil = is_staff_member = False
     for user_id, kind, school_id, class_id, school_commune, commune_id, first_name in rows:
+        if kind == ROLE_ROW:
+            # A director of publication or a publisher may hold the role without an
+            # attachment this year; they read all their space publishes.
+            if school_id is not None:
+                is_staff_member = True
+                keys |= {school_key(school_id, "community"), school_key(school_id, "staff")}
+                schools.add(school_id)
+            if commune_id is not None:
+                keys |= {commune_key(commune_id, "community"), commune_key(commune_id, "agents")}
+                communes.add(commune_id)
+            continue
         if user_id != user.pk:  # a child of hers
             child_keys = _school_keys(school_id, school_commune, "parents") | {class_key(class_id)}
             keys |= child_keys
@@ -163,19 +209,6 @@ def reader_for(user) -> Reader:
             schools.add(school_id)
             if school_commune is not None:
                 communes.add(school_commune)
-    # Her roles (`RoleGrant.objects.current()`, the one definition of holding a role
-    # now): a director of publication or a publisher may hold the role without an
-    # attachment this year; they read all their space publishes.
-    for school_id, commune_id in RoleGrant.objects.current().filter(user=user).values_list(
-        "school_id", "collectivity_id"
-    ):
-        if school_id is not None:
-            is_staff_member = True
-            keys |= {school_key(school_id, "community"), school_key(school_id, "staff")}
-            schools.add(school_id)
-        if commune_id is not None:
-            keys |= {commune_key(commune_id, "community"), commune_key(commune_id, "agents")}
-            communes.add(commune_id)
     reader = Reader(
         keys=frozenset(keys), authenticated=True, school_ids=frozenset(schools),
         collectivity_ids=frozenset(communes),

@@ -64,6 +64,6 @@ def build_world() -> SimpleNamespace:
                                                          audience=Audience.PUBLIC))
     w.page_f = w.space_f.add_child(instance=StandardPage(title="Présentation", slug="presentation",
                                                          audience=Audience.PUBLIC))
-    w.page_a = w.space_a.add_child(instance=StandardPage(title="Vie de l'école", slug="vie-ecole"))
-    w.page_b = w.space_b.add_child(instance=StandardPage(title="Vie de l'école", slug="vie-ecole"))
+    w.page_a = w.space_a.add_child(instance=StandardPage(title="Vie locale", slug="vie-locale"))
+    w.page_b = w.space_b.add_child(instance=StandardPage(title="Vie locale", slug="vie-locale"))
     return w

@@ -107,7 +107,7 @@ def test_a_copied_page_takes_the_keys_of_its_new_space(world):
 def test_a_readers_keys_come_from_the_directory(world, django_assert_max_num_queries):
     j, t, f, a, b = (world.school_j.pk, world.school_t.pk, world.school_f.pk,
                      world.commune_a.pk, world.commune_b.pk)
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(1):
         parent = reader_for(world.parent)
     # A child in CM1 A at Jaurès, one in CP at Ferry; parent élu at Jaurès.
     assert parent.keys == {
@@ -200,3 +200,26 @@ def test_a_director_of_publication_reads_her_space_from_the_directory_not_her_gr
         mp.setattr(timezone, "now", lambda: later)
         forget_reader(newcomer)
         assert user_may_read_page(newcomer, page)
+
+
+def test_wagtail_privacy_of_an_ancestor_still_applies_read_by_paths(world, client):
+    """`PortalPage.get_view_restrictions` reads the restrictions of the page and of its
+    ancestors from their paths: a « login » restriction on the space still covers a
+    public news item under it, and a group restriction too."""
+    from django.contrib.auth.models import Group
+    from wagtail.models import PageViewRestriction
+
+    page = news(world.space_j, audience=Audience.PUBLIC)
+    assert client.get(page.url).status_code == 200
+    restriction = PageViewRestriction.objects.create(
+        page=world.space_j, restriction_type=PageViewRestriction.LOGIN)
+    assert list(page.get_view_restrictions()) == [restriction]
+    response = client.get(page.url)
+    assert response.status_code == 302 and response["Location"].startswith("/connexion/")
+    restriction.restriction_type = PageViewRestriction.GROUPS
+    restriction.save()
+    restriction.groups.set([Group.objects.create(name="Personne")])
+    client.force_login(world.parent)
+    assert client.get(page.url).status_code == 302  # Wagtail: not in the group → login
+    restriction.delete()
+    assert client.get(page.url).status_code == 200
