@@ -10,6 +10,7 @@ from wagtail.models import Collection, Page, PagePermissionTester
 from wagtail.rich_text import RichText
 
 from pages.blocks import BodyBlock
+from pages.publication_form import PublicationForm
 from portal.fields import SanitizedRichTextField
 from portal.sanitize import sanitize_html
 
@@ -307,6 +308,7 @@ class Publication(PortalPage):
     ]
     content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body")] + audience_panels
     parent_page_types = []
+    base_form_class = PublicationForm
 
     class Meta:
         abstract = True
