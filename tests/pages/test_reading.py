@@ -40,12 +40,15 @@ def titles(response):
 # Wagtail's view restrictions (2, its before_serve_page hook); a publication adds the
 # visibility guard (1). Then each page's own lists: one query each (+1 count when
 # paginated). The target is 10; see the report for the remaining excess.
+# The issue's target: at most 10 queries for any page a logged-in reader sees. Fixed
+# costs: session and user (2), her reader keys (1, pages.visibility.reader_for), and for
+# a page of the tree its routing (2, pages.reading.fast_route) and Wagtail's privacy (1).
 BUDGET = {
-    "space home": 13,  # + latest news, events to come, its pages
-    "news index": 12,  # + count, one page of items
-    "news item": 11,
-    "event": 11,
-    "mon fil": 10,  # no routing: spaces (1), count, one page of items, site (pageurl)
+    "space home": 10,  # + latest news, events to come, its pages
+    "news index": 9,  # + count, one page of items
+    "news item": 8,  # + the visibility of the item
+    "event": 8,
+    "mon fil": 7,  # no routing: spaces (1), count, one page of items, site (pageurl)
 }
 
 
@@ -84,7 +87,7 @@ def test_query_counts_do_not_grow_with_the_number_of_items(world, client):
         assert response.status_code == 200, name
     assert with_50 == with_5
     for name, count in with_50.items():
-        assert count <= BUDGET[name], (name, count)
+        assert count <= BUDGET[name], (name, count, with_50)
     # the lists were full: 10 items a page, 5 latest news, 5 events to come
     html = client.get("/mon-fil/").content.decode()
     assert html.count('class="item ') == reading.PER_PAGE
