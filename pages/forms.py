@@ -63,6 +63,16 @@ class PortalDocumentForm(BaseDocumentForm):
     chooser's upload). Its file field keeps Wagtail's size check
     (`WAGTAILDOCS_MAX_UPLOAD_SIZE`); this form checks the type from the content."""
 
+    def _post_clean(self):
+        # Wagtail's model validation checks the extension of the file left on the
+        # instance, which is none once the field refused the upload: it would add
+        # « L'extension de fichier «  » n'est pas autorisée » to the real reason.
+        refused = self._errors.get("file") if self._errors else None
+        refused = None if refused is None else self.error_class(list(refused.as_data()))
+        super()._post_clean()
+        if refused is not None:
+            self._errors["file"] = refused
+
     def clean_file(self):
         upload = self.cleaned_data.get("file")
         if not isinstance(upload, UploadedFile):  # unchanged on an edit

@@ -254,7 +254,9 @@ WAGTAILDOCS_PRIVATE_COLLECTION_OPTIONS = {"SHARED_PASSWORD": False}
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAILDOCS_MAX_UPLOAD_SIZE = UPLOAD_MAX_SIZE
 WAGTAILDOCS_DOCUMENT_FORM_BASE = "pages.forms.PortalDocumentForm"
-WAGTAILDOCS_EXTENSIONS = ["pdf", "odt", "ods", "odp", "docx", "xlsx", "pptx", "txt", "csv"]
+# PDF and office formats only (issue 7), each checked from its content (pages.forms):
+# plain text and CSV cannot be told from HTML or a script by their bytes.
+WAGTAILDOCS_EXTENSIONS = ["pdf", "odt", "ods", "odp", "docx", "xlsx", "pptx"]
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = UPLOAD_MAX_SIZE
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
