@@ -455,7 +455,7 @@ class HttpObserver:
         title = f"Téléversé par {self.profile.attr} dans {collection.pk}"
         response = self.client.post(path, {
             "collection": collection.pk, "title": title,
-            "files[]": ContentFile(b"televerse", name="televerse.txt"),
+            "files[]": ContentFile(b"%PDF-1.4\n%%EOF\n", name="televerse.pdf"),  # a real PDF
         })
         landed = Document.objects.filter(title=title, collection=collection).exists()
         if landed:
