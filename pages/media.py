@@ -21,8 +21,8 @@ from pathlib import PurePosixPath
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
-from django.shortcuts import render
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.views.defaults import page_not_found
 from wagtail.api.v2.serializers import TagsField
 from wagtail.documents import get_document_model
 from wagtail.documents.api.admin.views import DocumentsAdminAPIViewSet
@@ -34,14 +34,6 @@ from wagtail.utils.sendfile import sendfile
 
 from pages.visibility import user_may_open_media
 
-DOCUMENT_REFUSAL = (
-    "Ce document est réservé aux lecteurs des publications qui l'utilisent : "
-    "vous n'en faites pas partie."
-)
-IMAGE_REFUSAL = (
-    "Cette image est réservée aux lecteurs des publications qui l'utilisent : "
-    "vous n'en faites pas partie."
-)
 USABLE = ["choose", "change"]
 ADMIN_THUMBNAIL = "max-165x165"  # the admin image serializer's thumbnail
 
@@ -53,12 +45,15 @@ def media_usable_by(user, model):
     return policy_registry.get_by_type(model).instances_user_has_any_permission_for(user, USABLE)
 
 
-def refuse(request, message: str):
-    """Anonymous: to the login page, then back here. Logged in: 403, in French."""
+def refuse(request):
+    """Anonymous: to the login page, then back here. Logged in: 404, as for a page
+    outside her audience — a refusal would tell her that the file exists. Never kept
+    by a shared cache (a 404 is cacheable by default, and others may open the file)."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    response = render(request, "pages/media_forbidden.html", {"message": message}, status=403)
+    response = page_not_found(request, Http404())
     patch_cache_control(response, private=True, no_store=True)
+    patch_vary_headers(response, ["Cookie"])
     return response
 
 
@@ -70,7 +65,7 @@ def document_serve_guard(document, request):
     (`user_may_open_media`). Returns None to let Wagtail serve it, or the refusal."""
     if user_may_open_media(request.user, document):
         return None
-    return refuse(request, DOCUMENT_REFUSAL)
+    return refuse(request)
 
 
 # --- Images: every file under MEDIA_URL goes through here ---------------------------
@@ -106,7 +101,7 @@ def serve_media(request, path):
     if image is None:
         raise Http404
     if not user_may_open_media(request.user, image):
-        return refuse(request, IMAGE_REFUSAL)
+        return refuse(request)
     local_path = os.path.join(settings.MEDIA_ROOT, name)
     backend = None if getattr(settings, "SENDFILE_BACKEND", None) else (
         sendfile_streaming_backend.sendfile

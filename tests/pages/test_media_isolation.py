@@ -1,8 +1,8 @@
 """Documents and images of a space stay in that space: every admin door lists only
-the media a user may use, and a file opens only for the readers of its space
-(hardening issue, hole 4)."""
+the media a user may use (hardening issue, hole 4), and a file opens by its URL only
+for its editors and the readers of a live page that uses it (issue 7)."""
 
-from html import unescape
+import json
 from io import BytesIO
 
 import PIL.Image
@@ -10,10 +10,12 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.images import ImageFile
 from django.urls import NoReverseMatch, reverse
+from django.utils.text import slugify
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Collection
 
+from pages.models import NewsIndexPage, NewsPage
 from profiles.models import NationalProfile as P
 from tests.factories import UserFactory
 
@@ -204,6 +206,12 @@ def test_bulk_delete_of_her_own_and_another_schools_document_deletes_only_hers(c
 
 
 # --- Serving documents (/documents/<id>/<file>) ---------------------------------------
+#
+# The rule (`pages.visibility.user_may_open_media`): a file opens for the editors of its
+# collection and académie staff, for the readers of a live page that uses it (anonymous
+# visitors too when that page is public), and — in the root collection — for every
+# logged-in user. Anyone else: 404 when logged in (as for a page: its existence is not
+# revealed), the login page when anonymous.
 
 
 def doc_url(document):
@@ -214,25 +222,72 @@ def body(response):
     return b"".join(response.streaming_content) if response.streaming else response.content
 
 
-@pytest.mark.parametrize("who", ["teacher_j", "director_j", "pupil", "parent", "academie", "admin"])
-def test_a_school_document_is_served_to_the_readers_of_its_space(client, media, who):
+def page_using(space, obj, audience="community", title="Avec un média", live=True):
+    """A news item of `space` whose body uses `obj` (a document or an image)."""
+    block = ({"type": "document", "value": {"document": obj.pk, "title": ""}}
+             if isinstance(obj, Document)
+             else {"type": "image", "value": {"image": obj.pk, "alt": "Une photo", "caption": ""}})
+    index = NewsIndexPage.objects.child_of(space).get()
+    return index.add_child(instance=NewsPage(
+        title=title, slug=slugify(title), audience=audience, live=live,
+        body=json.dumps([block]),
+    ))
+
+
+def assert_refused(response):
+    """Logged in and refused: 404, never kept by a shared cache, no byte of the file."""
+    assert response.status_code == 404
+    assert "private" in response["Cache-Control"] and "no-store" in response["Cache-Control"]
+    assert b"contenu de" not in body(response)
+
+
+@pytest.mark.parametrize("who", ["teacher_j", "director_j", "academie", "admin"])
+def test_a_space_document_opens_for_its_editors_and_academie_staff(client, media, who):
     client.force_login(getattr(media, who))
     response = client.get(doc_url(media.doc_j))
     assert response.status_code == 200
     assert body(response) == "contenu de Menu de la cantine Jaurès".encode()
 
 
-@pytest.mark.parametrize("who", ["director_f", "pupil_f", "referent_a", "staff_a", "teacher_j"])
-def test_another_schools_document_is_refused_in_french(client, media, who):
-    # pupil_f is at Ferry: doc_j is refused to her; teacher_j is refused doc_f.
-    document = media.doc_f if who == "teacher_j" else media.doc_j
+@pytest.mark.parametrize("who", ["pupil", "parent", "director_f", "pupil_f", "referent_a"])
+def test_a_space_document_that_no_page_uses_is_refused_to_its_readers(client, media, who):
     client.force_login(getattr(media, who))
-    response = client.get(doc_url(document))
-    assert response.status_code == 403
-    html = unescape(response.content.decode())
-    assert "Ce document est réservé aux lecteurs de l'espace" in html
-    assert "contenu de" not in html
-    assert "private" in response["Cache-Control"]
+    assert_refused(client.get(doc_url(media.doc_j)))
+
+
+def test_a_document_opens_for_the_readers_of_a_live_page_that_uses_it(client, media):
+    page_using(media.space_j, media.doc_j, audience="parents")
+    client.force_login(media.parent)  # her daughter is at Jean Jaurès
+    assert client.get(doc_url(media.doc_j)).status_code == 200
+    for who in (media.pupil, media.director_f, media.pupil_f, media.staff_a):
+        client.force_login(who)  # a pupil is not a parent; the others are elsewhere
+        assert_refused(client.get(doc_url(media.doc_j)))
+    client.logout()
+    response = client.get(doc_url(media.doc_j))
+    assert response.status_code == 302
+    assert response["Location"] == f"/connexion/?next={doc_url(media.doc_j)}"
+
+
+def test_a_document_of_a_public_page_opens_for_anonymous_visitors(client, media):
+    page_using(media.space_j, media.doc_j, audience="public")
+    response = client.get(doc_url(media.doc_j))
+    assert response.status_code == 200 and body(response).startswith(b"contenu de")
+
+
+def test_a_document_used_only_by_a_draft_or_an_unpublished_page_stays_closed(client, media):
+    page = page_using(media.space_j, media.doc_j, live=False)
+    client.force_login(media.parent)
+    assert_refused(client.get(doc_url(media.doc_j)))
+    # A live page whose newer draft adds the document: the draft is not read.
+    other = page_using(media.space_j, media.doc_a, title="Sans document")
+    other.body = json.dumps([{"type": "document", "value": {"document": media.doc_j.pk}}])
+    other.save_revision()
+    assert_refused(client.get(doc_url(media.doc_j)))
+    page.save_revision().publish()
+    assert client.get(doc_url(media.doc_j)).status_code == 200
+    page.refresh_from_db()
+    page.unpublish()
+    assert_refused(client.get(doc_url(media.doc_j)))
 
 
 def test_an_anonymous_visitor_is_sent_to_the_login_page_and_back(client, media):
@@ -242,19 +297,20 @@ def test_an_anonymous_visitor_is_sent_to_the_login_page_and_back(client, media):
         assert response["Location"] == f"/connexion/?next=/documents/{document.pk}/{document.filename}"
 
 
-@pytest.mark.parametrize("who", ["referent_a", "publisher_a", "staff_a", "parent", "teacher_j",
-                                 "pupil"])
-def test_a_commune_document_is_served_to_its_staff_and_the_families_of_its_schools(
-    client, media, who
-):
-    client.force_login(getattr(media, who))
-    assert client.get(doc_url(media.doc_a)).status_code == 200
-
-
-@pytest.mark.parametrize("who", ["director_f", "pupil_f"])
-def test_a_commune_document_is_refused_to_another_communes_people(client, media, who):
-    client.force_login(getattr(media, who))
-    assert client.get(doc_url(media.doc_a)).status_code == 403
+def test_a_commune_document_opens_for_its_editors_then_for_the_readers_of_its_page(client, media):
+    for who in (media.referent_a, media.publisher_a):
+        client.force_login(who)
+        assert client.get(doc_url(media.doc_a)).status_code == 200
+    for who in (media.staff_a, media.parent, media.teacher_j, media.director_f):
+        client.force_login(who)
+        assert_refused(client.get(doc_url(media.doc_a)))
+    page_using(media.space_a, media.doc_a, audience="community")
+    for who in (media.staff_a, media.parent, media.teacher_j, media.pupil):
+        client.force_login(who)
+        assert client.get(doc_url(media.doc_a)).status_code == 200, who
+    for who in (media.director_f, media.pupil_f):
+        client.force_login(who)
+        assert_refused(client.get(doc_url(media.doc_a)))
 
 
 def test_an_academie_wide_document_is_served_to_every_logged_in_user(client, media):
@@ -270,17 +326,30 @@ def test_serving_a_document_costs_a_constant_number_of_queries(
     from profiles.models import Attachment
     from tests.factories import SchoolClassFactory
 
+    page_using(media.space_f, media.doc_f, audience="parents")
     client.force_login(media.parent)
-    client.get(doc_url(media.doc_j))
+    client.get(doc_url(media.doc_f))
     with django_assert_max_num_queries(12) as before:
         assert client.get(doc_url(media.doc_f)).status_code == 200  # her son is at Ferry
+    baseline = len(before.captured_queries)
+    client.force_login(media.director_j)  # refused: a constant number of queries too
+    client.get(doc_url(media.doc_f))
+    with django_assert_max_num_queries(14) as refused_before:
+        assert_refused(client.get(doc_url(media.doc_f)))
+    refused_baseline = len(refused_before.captured_queries)
+    client.force_login(media.parent)
     for n in range(4):
         child = UserFactory(profiles=[P.PUPIL])
         services.attachment_add(user=child, kind=Attachment.Kind.PUPIL,
                                 school_class=SchoolClassFactory(school=media.school_t, name=f"C{n}"))
         services.attachment_add(user=media.parent, kind=Attachment.Kind.GUARDIAN, pupil=child)
-    with django_assert_max_num_queries(len(before.captured_queries)):
+        page_using(media.space_f, make_document(f"Autre {n}", media.space_f.collection,
+                                                f"autre-{n}.txt"), title=f"Autre {n}")
+    with django_assert_max_num_queries(baseline):
         assert client.get(doc_url(media.doc_f)).status_code == 200
+    client.force_login(media.director_j)
+    with django_assert_max_num_queries(refused_baseline):
+        assert_refused(client.get(doc_url(media.doc_f)))
 
 
 # --- Serving images (everything under /media/) ----------------------------------------
@@ -291,12 +360,15 @@ def test_wagtails_unchecked_image_serve_view_is_not_routed():
         reverse("wagtailimages_serve", args=["sig", 1, "fill-10x10"])
 
 
-def test_image_files_are_served_to_the_readers_of_their_space_only(client, media):
+def test_image_files_are_served_to_the_readers_of_the_page_that_uses_them(client, media):
     rendition_url = media.img_j.get_rendition("fill-10x10").url
     original_url = media.img_j.file.url
     assert rendition_url.startswith("/media/images/") and original_url.startswith(
         "/media/original_images/")
     client.force_login(media.parent)
+    for url in (rendition_url, original_url):
+        assert_refused(client.get(url))  # no page uses it yet
+    page_using(media.space_j, media.img_j)
     for url in (rendition_url, original_url):
         response = client.get(url)
         assert response.status_code == 200, url
@@ -305,10 +377,9 @@ def test_image_files_are_served_to_the_readers_of_their_space_only(client, media
         assert "private" in response["Cache-Control"]
     client.force_login(media.director_f)
     for url in (rendition_url, original_url):
-        response = client.get(url)
-        assert response.status_code == 403
-        assert "Cette image est réservée aux lecteurs de l'espace" in unescape(
-            response.content.decode())
+        assert_refused(client.get(url))
+    client.force_login(media.teacher_j)  # an editor of its collection
+    assert client.get(rendition_url).status_code == 200
     client.logout()
     response = client.get(rendition_url)
     assert response.status_code == 302 and response["Location"] == f"/connexion/?next={rendition_url}"
@@ -338,7 +409,7 @@ def test_the_web_server_may_send_the_bytes_after_the_check(client, media, settin
         assert response["X-Accel-Redirect"] == f"/_media_protege/{media.doc_j.file.name}"
         client.force_login(media.director_f)
         refused = client.get(rendition.url)
-        assert refused.status_code == 403 and "X-Accel-Redirect" not in refused
+        assert refused.status_code == 404 and "X-Accel-Redirect" not in refused
     finally:
         _get_sendfile.clear()
 
@@ -364,11 +435,16 @@ def test_a_sub_collection_belongs_to_its_space_and_a_hand_made_one_to_its_users(
     in_album = make_document("Programme de la kermesse", album, "kermesse.txt")
     hand_made = Collection.get_first_root_node().add_child(name="Ressources internes DSDEN")
     internal = make_document("Note interne DSDEN", hand_made, "note-dsden.txt")
-    client.force_login(media.parent)  # her daughter is at Jean Jaurès
+    client.force_login(media.director_j)  # an editor of her space's collection and below
     assert client.get(doc_url(in_album)).status_code == 200
-    assert client.get(doc_url(internal)).status_code == 403
+    assert_refused(client.get(doc_url(internal)))
+    client.force_login(media.parent)  # a reader, until a page of her space uses it
+    assert_refused(client.get(doc_url(in_album)))
+    page_using(media.space_j, in_album)
+    assert client.get(doc_url(in_album)).status_code == 200
+    assert_refused(client.get(doc_url(internal)))
     client.force_login(media.director_f)
-    assert client.get(doc_url(in_album)).status_code == 403
+    assert_refused(client.get(doc_url(in_album)))
     for who in (media.academie, media.admin):
         client.force_login(who)
         assert client.get(doc_url(internal)).status_code == 200
