@@ -141,7 +141,7 @@ def _directory_rows(user):
     ).order_by().values_list(*columns)
     roles = RoleGrant.objects.current().filter(user=user).annotate(
         r_user=F("user_id"), r_kind=Value(ROLE_ROW, output_field=CharField()),
-        r_school=F("school_id"), r_class=no_int, r_school_commune=no_int,
+        r_school=F("school_id"), r_class=no_int, r_school_commune=F("school__collectivity_id"),
         r_commune=F("collectivity_id"), r_first_name=no_text,
     ).order_by().values_list(*columns)
     staff = User.objects.filter(ACADEMIE_STAFF, pk=user.pk).annotate(
@@ -182,9 +182,12 @@ def reader_for(user) -> Reader:
             # A director of publication or a publisher may hold the role without an
             # attachment this year; they read all their space publishes.
             if school_id is not None:
+                # Of the school's staff: of its commune's community and staff too.
                 is_staff_member = True
-                keys |= {school_key(school_id, "community"), school_key(school_id, "staff")}
+                keys |= _school_keys(school_id, school_commune, "staff")
                 schools.add(school_id)
+                if school_commune is not None:
+                    communes.add(school_commune)
             if commune_id is not None:
                 keys |= {commune_key(commune_id, "community"), commune_key(commune_id, "agents")}
                 communes.add(commune_id)
