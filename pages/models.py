@@ -318,13 +318,21 @@ class Publication(PortalPage):
 
         return publication_keys(self)
 
-    def save(self, *args, **kwargs):
-        # A body given as a bare string (not the stream's JSON) would be kept as
-        # Wagtail's unrendered `raw_text`, unsanitised: it becomes one sanitised text block.
+    def _body_from_raw_text(self):
+        """A body given as a bare string (not the stream's JSON) is kept by Wagtail as
+        an unrendered `raw_text`, written as is: it becomes one sanitised text block,
+        before the page row (`save`) or a revision (`serializable_data`) is written."""
         raw = getattr(self.body, "raw_text", None)
         if raw:
             self.body = [("text", RichText(sanitize_html(raw)))]
+
+    def save(self, *args, **kwargs):
+        self._body_from_raw_text()
         return super().save(*args, **kwargs)
+
+    def serializable_data(self):
+        self._body_from_raw_text()
+        return super().serializable_data()
 
 
 class NewsIndexPage(StructuralPage):

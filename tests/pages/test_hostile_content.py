@@ -200,14 +200,7 @@ def test_the_page_row_written_directly_keeps_nothing_executable(news_index):
         assert_stored_json_harmless(raw_body_of(page))
 
 
-@pytest.mark.parametrize("shape", ["json", "raw_blocks", "tuples", pytest.param(
-    "bare_string", marks=pytest.mark.xfail(strict=True, reason=(
-        "A body assigned as a bare string (not stream JSON) is kept by Wagtail's StreamField "
-        "as `raw_text` and written as is into the revision: Publication.save() turns it into a "
-        "sanitised text block for the page row only; serializable_data() needs the same "
-        "(pages/models.py, the lead's)."
-    )),
-)])
+@pytest.mark.parametrize("shape", ["json", "raw_blocks", "tuples", "bare_string"])
 def test_save_revision_keeps_nothing_executable(news_index, shape):
     from wagtail.rich_text import RichText
 
