@@ -11,13 +11,14 @@ pytestmark = E2E
 
 @pytest.fixture
 def outing_page():
-    from pages.models import StandardPage
+    from pages.models import Audience, StandardPage
     from pages.services import portal_tree_ensure
 
     home = portal_tree_ensure()
+    # Public: the anonymous visitor reads it before she logs in.
     return home.add_child(instance=StandardPage(
         title="Sortie au musée des Augustins", slug="sortie-musee",
-        intro="Les CM1 visitent le musée jeudi.",
+        intro="Les CM1 visitent le musée jeudi.", audience=Audience.PUBLIC,
     ))
 
 
