@@ -40,7 +40,7 @@ check: install
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 
 test: lint check
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=15
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles test-results .pytest_cache .ruff_cache
