@@ -26,6 +26,44 @@ class PortalPagePermissionTester(PagePermissionTester):
             self.permissions = set()
 
 
+class PublicationPermissionTester(PortalPagePermissionTester):
+    """A publication goes on line or off line only by the direction of publication in
+    office *now*, read from the directory (`pages.workflow.user_approves_page`), not
+    from the derived group alone, which keeps « publish » until the nightly derivation
+    when a planned end passes. Every Wagtail door asks this tester: the edit view's
+    publish button, the bulk publish, the admin API's publish action, copy with
+    `keep_live`. A live publication is not deleted (it would go off line without the
+    reason its author is told): it is unpublished with a reason first. Superusers and
+    académie staff keep Wagtail's answer."""
+
+    def _in_office(self) -> bool:
+        from pages.workflow import user_approves_page
+        from profiles.selectors import is_academie_staff
+
+        user = self.user
+        if user.is_superuser or is_academie_staff(user):
+            return True
+        cache = self.__dict__.setdefault("_in_office_cache", {})
+        if "answer" not in cache:
+            cache["answer"] = user_approves_page(user, self.page)
+        return cache["answer"]
+
+    def can_publish(self):
+        return super().can_publish() and self._in_office()
+
+    def can_unpublish(self):
+        return super().can_unpublish() and self._in_office()
+
+    def can_delete(self, ignore_bulk=False):
+        if not super().can_delete(ignore_bulk=ignore_bulk):
+            return False
+        if self.page.live:
+            from profiles.selectors import is_academie_staff
+
+            return self.user.is_superuser or is_academie_staff(self.user)
+        return True
+
+
 class PortalPage(Page):
     """Every page type of the portal asks `PortalPagePermissionTester` (or a subclass),
     and carries reader keys (`pages.visibility`): who may read it. The keys and the
@@ -280,6 +318,8 @@ class Audience(models.TextChoices):
 class Publication(PortalPage):
     """What a space publishes: news, events, standard pages. Its audience says who
     may read it; `pages.visibility.publication_keys` turns it into reader keys."""
+
+    tester_class = PublicationPermissionTester
 
     audience = models.CharField(
         "public visé", max_length=20, choices=Audience.choices, default=Audience.COMMUNITY,

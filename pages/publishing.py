@@ -32,7 +32,13 @@ def publish_approved(workflow_state, user=None):
     checked against the directory by `DirectorApprovalTask.on_action` when she decided;
     her derived group may lag (a handover that starts today is derived by the nightly
     run), so Wagtail's group-based check is not asked a second time."""
-    revision = workflow_state.content_object.get_latest_revision()
+    approved = workflow_state.current_task_state.revision
+    latest = workflow_state.content_object.get_latest_revision()
+    # What she approved: the revision submitted, or a newer one she made herself in the
+    # editor while deciding — never a revision someone else slipped in meanwhile
+    # (e.g. a revert through the admin API).
+    revision = latest if (latest.pk == approved.pk or (user and latest.user_id == user.pk)) \
+        else approved
     revision.publish(user=user, skip_permission_checks=True)
 
 

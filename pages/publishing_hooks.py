@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.action_menu import ActionMenuItem, UnpublishMenuItem
+from wagtail.admin.api.actions.revert_to_page_revision import RevertToPageRevisionAPIAction
 from wagtail.admin.api.actions.unpublish import UnpublishPageAPIAction
 from wagtail.admin.api.views import PagesAdminAPIViewSet
 from wagtail.log_actions import LogFormatter
@@ -74,8 +75,23 @@ class _UnpublishAPIActionGuarded(UnpublishPageAPIAction):
         return super().execute(instance, data)
 
 
+class _RevertAPIActionGuarded(RevertToPageRevisionAPIAction):
+    """The admin API's revert: refused while the page is in moderation (the edit view
+    refuses it too: the page is locked for everyone but the approver)."""
+
+    def execute(self, instance, data):
+        from rest_framework.exceptions import PermissionDenied as _APIPermissionDenied
+
+        if instance.workflow_in_progress:
+            raise _APIPermissionDenied(
+                "Cette page attend la validation de la direction de publication : "
+                "on ne revient pas à une version antérieure pendant ce temps.")
+        return super().execute(instance, data)
+
+
 class PortalPagesAdminAPIViewSet(PagesAdminAPIViewSet):
-    actions = {**PagesAdminAPIViewSet.actions, "unpublish": _UnpublishAPIActionGuarded}
+    actions = {**PagesAdminAPIViewSet.actions, "unpublish": _UnpublishAPIActionGuarded,
+               "revert_to_page_revision": _RevertAPIActionGuarded}
 
 
 @hooks.register("construct_admin_api", order=20)

@@ -326,6 +326,20 @@ def publication_keys(page) -> set[str]:
     return {MEMBERS}
 
 
+def _media_of_own_space(page, model, ids):
+    """Of these document or image ids, those in the page's space's collection (or a
+    sub-collection of it) or in the root collection."""
+    if not ids:
+        return []
+    from django.db.models import Q as _Q
+
+    allowed = _Q(collection__depth=1)
+    space = space_of(page)
+    if space is not None and space.collection_id:
+        allowed |= _Q(collection__path__startswith=space.collection.path)
+    return model.objects.filter(allowed, pk__in=ids).values_list("pk", flat=True)
+
+
 def index_page(page) -> None:
     """Store the page's reader keys and the media its content uses (called by
     `PortalPage.save` when the page row is written in full). Idempotent."""
@@ -356,6 +370,11 @@ def index_page(page) -> None:
             docs.add(int(object_id))
         elif ct_id == img_ct.pk:
             imgs.add(int(object_id))
+    # Only the media of the page's own space (its collection and sub-collections) or of
+    # the root collection open for its readers: a body that names another space's file
+    # (a chooser block posted with any id) never opens it to this page's audience.
+    docs = set(_media_of_own_space(page, get_document_model(), docs))
+    imgs = set(_media_of_own_space(page, get_image_model(), imgs))
     have = set(PageMedia.objects.filter(page_id=page.pk).values_list("document_id", "image_id"))
     want = {(d, None) for d in docs} | {(None, i) for i in imgs}
     for document_id, image_id in have - want:

@@ -229,6 +229,10 @@ def expected(profile: Profile, target: Target, action: str) -> bool:
         # Wagtail: a live leaf page is deleted with « change » and « publish » (without
         # « publish » only drafts, without « change » only her own pages); moving is
         # deleting then adding. The portal: never a structural page.
+        # A live publication (the page targets) is unpublished with a reason, never
+        # deleted or moved, except by superusers (PublicationPermissionTester).
+        if target.kind == PAGE:
+            return su
         return not structural and (su or {"change", "publish"} <= perms)
     if action == LOCK:
         return su or "lock" in perms
