@@ -8,7 +8,9 @@ from django.core.management import call_command
 
 from pages.notifications import send_portal_mail
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Serialized rollback, like every transactional test here: the flush after it must not
+# leave fresh content types that the next serialized restore would collide with.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_database_backend_queues_and_the_worker_sends(settings):
