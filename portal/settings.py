@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "portal",
     "profiles",
     "pages",
+    "moderation",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
     "wagtail.embeds",
@@ -90,6 +91,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "moderation.context_processors.navigation",
                 "wagtail.contrib.settings.context_processors.settings",
             ],
         },
@@ -170,6 +172,7 @@ RATE_LIMITS = {
     "password_reset_account": (3, 3600),  # reset mails per username / e-mail per hour
     "password_reset_ip": (env_int("PASSWORD_RESET_LIMIT_PER_IP", 30), 3600),
     "data_request_user": (5, 24 * 3600),  # RGPD requests per user per day
+    "association_submit": (20, 24 * 3600),  # messages an association member submits per day
 }
 # One password reset: the portal's (rate-limited); Wagtail's admin one is switched off.
 WAGTAIL_PASSWORD_RESET_ENABLED = False
@@ -348,6 +351,11 @@ LOGGING = {
 
 # Current school year, used as the default of new attachments and classes.
 SCHOOL_YEAR = env_str("SCHOOL_YEAR", "2026-2027")
+
+# Associations' messages (moderation/): attachments (PDF or image) up to this size each,
+# and at most one mail per decider per this many minutes about her queue.
+MODERATION_ATTACHMENT_MAX_BYTES = env_int("MODERATION_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)
+MODERATION_DIGEST_MINUTES = env_int("MODERATION_DIGEST_MINUTES", 15)
 
 # Personal data: days after which the account of someone who no longer has a
 # reason to hold one (no attachment, no role) is deleted by `apply_retention`.

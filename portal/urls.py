@@ -5,6 +5,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from moderation import urls as moderation_urls
 from pages import views as pages_views
 from pages.feeds import space_public_feed
 from pages.media import serve_media
@@ -26,6 +27,8 @@ urlpatterns = [
     path("accessibilite/", views.legal_accessibility, name="legal_accessibility"),
     path("", include("profiles.urls")),
     path("mon-fil/", pages_views.my_feed, name="my_feed"),
+    path("associations/", include("moderation.urls")),
+    path("messages/", include(moderation_urls.inbox_urlpatterns)),
     path("flux/espace-<int:space_id>.atom", space_public_feed, name="space_atom"),
     # Before Wagtail's own: its logout also on GET (see AdminLogoutView).
     path("admin/logout/", views.AdminLogoutView.as_view()),

@@ -361,6 +361,15 @@ class Attachment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True,
         related_name="guardian_attachments", verbose_name="élève",
     )
+    # ONDE's « autorisation associations » of the pupil record: her legal guardians
+    # may receive the messages of the parents' associations of her school
+    # (moderation.selectors.message_recipients). Meaningful for pupils only.
+    association_consent = models.BooleanField(
+        "autorisation associations", default=True,
+        help_text="Pour un élève : ses responsables légaux peuvent recevoir les messages des "
+                  "associations autorisées dans l'école (colonne « autorisation associations » "
+                  "d'ONDE).",
+    )
     created_at = models.DateTimeField("créé le", auto_now_add=True)
 
     objects = AttachmentQuerySet.as_manager()

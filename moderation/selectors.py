@@ -1,0 +1,268 @@
+"""Reads of the moderation app: who decides which message, who receives it, who may
+open it. Each rule has one definition here and is a SQL condition (nothing loops over
+messages checking permissions in Python). Built on the directory's own definitions:
+`RoleGrant.objects.current()` (the director of publication in office),
+`Attachment.objects.current()` (pupils and guardians this school year),
+`profiles.selectors.ACADEMIE_STAFF`."""
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import Exact
+from django.utils import timezone
+
+from moderation.models import (
+    Association,
+    AssociationMember,
+    Audience,
+    Authorization,
+    Delivery,
+    InboxPreference,
+    Message,
+)
+from profiles.models import Attachment, Role, RoleGrant, User
+from profiles.selectors import ACADEMIE_STAFF, directed_school_ids, is_academie_staff
+
+
+def _active(user) -> bool:
+    return bool(user and getattr(user, "is_authenticated", False) and user.is_active)
+
+
+# --- Associations and their members ---------------------------------------------------
+
+
+def member_association_ids(user):
+    """Subquery: the associations she is a member of."""
+    return AssociationMember.objects.filter(user=user).values("association_id")
+
+
+def is_member(user, association_id) -> bool:
+    return _active(user) and AssociationMember.objects.filter(
+        user=user, association_id=association_id).exists()
+
+
+def associations_of_member(user):
+    if not _active(user):
+        return Association.objects.none()
+    return Association.objects.filter(pk__in=member_association_ids(user))
+
+
+def current_authorizations(at=None):
+    return Authorization.objects.current(at)
+
+
+def may_manage_school(user, school_id, at=None) -> bool:
+    """She authorises associations in this school: its director of publication in
+    office (the directory's one definition), or académie staff."""
+    if not _active(user):
+        return False
+    if is_academie_staff(user):
+        return True
+    return directed_school_ids(user, at).filter(school_id=school_id).exists()
+
+
+def managed_school_ids(user, at=None):
+    """The schools whose associations she manages (a list; all for académie staff: None)."""
+    if is_academie_staff(user):
+        return None
+    return list(directed_school_ids(user, at).values_list("school_id", flat=True))
+
+
+def may_register_association(user) -> bool:
+    """Académie staff, or a director of publication in office somewhere."""
+    return _active(user) and (is_academie_staff(user) or directed_school_ids(user).exists())
+
+
+def may_manage_association(user, association: Association, at=None) -> bool:
+    """Change its members: académie staff, the director who registered it while she
+    directs a school, or the director of a school where it is authorised now."""
+    if not _active(user):
+        return False
+    if is_academie_staff(user):
+        return True
+    schools = directed_school_ids(user, at)
+    if not schools.exists():
+        return False
+    return association.created_by_id == user.pk or Authorization.objects.current(at).filter(
+        association=association, school_id__in=schools).exists()
+
+
+# --- Who decides -------------------------------------------------------------------------
+
+
+def _not_own(user):
+    """Nobody decides on her own message: not its author, not a member of its association."""
+    return ~Q(author=user) & ~Exists(
+        AssociationMember.objects.filter(association=OuterRef("association"), user=user))
+
+
+def _director_may_decide():
+    """(On Message) the school has a director of publication in office who is not a
+    member of the message's association nor its author."""
+    return Exists(
+        RoleGrant.objects.current().filter(
+            role=Role.DIRECTOR_OF_PUBLICATION, school=OuterRef("school"),
+        ).exclude(user=OuterRef("author")).exclude(
+            Exists(AssociationMember.objects.filter(
+                association=OuterRef(OuterRef("association")), user=OuterRef("user")))
+        ).filter(user__is_active=True)
+    )
+
+
+def messages_decided_by(user, at=None):
+    """THE definition of the messages `user` decides on: those of the schools whose
+    director of publication she is now — unless the message is hers (she is its author
+    or a member of its association); académie staff decide the messages that no
+    director may decide (no director in office, or the director is a member of the
+    association), never their own either. Whatever their state (the queue filters)."""
+    if not _active(user):
+        return Message.objects.none()
+    q = Q(school_id__in=directed_school_ids(user, at)) & _not_own(user)
+    if is_academie_staff(user):
+        q |= ~_director_may_decide() & _not_own(user)
+    return Message.objects.filter(q)
+
+
+def user_decides(user, message) -> bool:
+    return messages_decided_by(user).filter(pk=message.pk).exists()
+
+
+def deciders_of(message):
+    """Who decides this message now (for the notifications): the director of
+    publication in office if she may, otherwise académie staff — never a member of
+    its association or its author."""
+    members = AssociationMember.objects.filter(association_id=message.association_id).values(
+        "user_id")
+    directors = User.objects.filter(
+        is_active=True,
+        role_grants__in=RoleGrant.objects.current().filter(
+            role=Role.DIRECTOR_OF_PUBLICATION, school_id=message.school_id),
+    ).exclude(pk__in=members)
+    if message.author_id:
+        directors = directors.exclude(pk=message.author_id)
+    directors = directors.distinct()
+    if directors.exists():
+        return directors
+    staff = User.objects.filter(is_active=True).filter(ACADEMIE_STAFF).exclude(pk__in=members)
+    if message.author_id:
+        staff = staff.exclude(pk=message.author_id)
+    return staff.distinct()
+
+
+def queue_for(user):
+    """Her moderation queue: the pending messages she decides, oldest first, with what
+    the list shows (association, author, school, classes) and how many parents each
+    would reach — a constant number of queries whatever the number of messages."""
+    return with_reach(
+        messages_decided_by(user).filter(status=Message.Status.PENDING)
+        .select_related("association", "author", "school")
+        .prefetch_related("audience_classes")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def queue_count(user) -> int:
+    return messages_decided_by(user).filter(status=Message.Status.PENDING).count()
+
+
+# --- Who receives -------------------------------------------------------------------------
+
+
+def _declined_users():
+    return InboxPreference.objects.filter(declines_associations=True).values("user_id")
+
+
+def targeted_pupils(message, at=None):
+    """The pupils a message targets now: this school year's pupils of its school (or of
+    its chosen classes) whose record carries the « autorisation associations »."""
+    pupils = Attachment.objects.current(at=at, kinds=[Attachment.Kind.PUPIL]).filter(
+        school_id=message.school_id, association_consent=True)
+    if message.audience == Audience.CLASSES:
+        pupils = pupils.filter(school_class__in=message.audience_classes.all())
+    return pupils
+
+
+def message_recipients(message, at=None):
+    """THE definition of who receives an approved message: every active legal guardian,
+    this school year, of a targeted pupil (`targeted_pupils`), who has not declined the
+    associations' messages. Ids of users, distinct (a parent of two targeted pupils
+    receives it once). One SQL query."""
+    guardians = Attachment.objects.current(at=at, kinds=[Attachment.Kind.GUARDIAN]).filter(
+        pupil_id__in=targeted_pupils(message, at).values("user_id"),
+        user__is_active=True,
+    ).exclude(user_id__in=_declined_users())
+    return guardians.values_list("user_id", flat=True).distinct().order_by()
+
+
+def with_reach(queryset):
+    """Annotate each message with `reach`: how many parents it would reach now (one
+    subquery per row inside the same SQL query; no query per message)."""
+    Kind = Attachment.Kind
+    # Pupils of the message's school, restricted to its chosen classes when the
+    # audience is « classes » (the same rule as `targeted_pupils`).
+    chosen = Message.audience_classes.through.objects.filter(
+        message_id=OuterRef(OuterRef(OuterRef("pk")))).values("schoolclass_id")
+    pupils = Attachment.objects.current(kinds=[Kind.PUPIL]).filter(
+        school_id=OuterRef(OuterRef("school_id")), association_consent=True,
+    ).filter(Q(Exact(OuterRef(OuterRef("audience")), Audience.PARENTS))
+             | Q(school_class_id__in=chosen))
+    guardians = Attachment.objects.current(kinds=[Kind.GUARDIAN]).filter(
+        pupil_id__in=pupils.values("user_id"), user__is_active=True,
+    ).exclude(user_id__in=_declined_users()).order_by().annotate(
+        one=Value(1, output_field=IntegerField())
+    ).values("one").annotate(n=Count("user_id", distinct=True)).values("n")
+    return queryset.annotate(reach=Coalesce(Subquery(guardians, output_field=IntegerField()),
+                                            Value(0)))
+
+
+# --- Who may open what ------------------------------------------------------------------
+
+
+def messages_of_member(user):
+    """The messages of her associations (all their members see them: a team writes)."""
+    if not _active(user):
+        return Message.objects.none()
+    return Message.objects.filter(association_id__in=member_association_ids(user))
+
+
+def inbox_of(user):
+    """Her inbox: the deliveries of approved messages to her, newest first."""
+    if not _active(user):
+        return Delivery.objects.none()
+    return Delivery.objects.filter(
+        recipient=user, message__status=Message.Status.APPROVED,
+    ).select_related("message__association", "message__school", "message__decided_by").order_by(
+        "-delivered_at", "-pk")
+
+
+def unread_count(user) -> int:
+    return inbox_of(user).filter(read_at__isnull=True).count()
+
+
+def message_readable_by(user, message) -> bool:
+    """May she open this message (and its attachments)? Its association's members, the
+    people who decide it, académie staff, and — once approved — its recipients."""
+    if not _active(user):
+        return False
+    if is_academie_staff(user):
+        return True
+    q = Q(association_id__in=member_association_ids(user)) | Q(
+        pk__in=messages_decided_by(user).values("pk")) | Q(
+        status=Message.Status.APPROVED,
+        pk__in=Delivery.objects.filter(recipient=user).values("message_id"))
+    return Message.objects.filter(q, pk=message.pk).exists()
+
+
+def declines_associations(user) -> bool:
+    return InboxPreference.objects.filter(user=user, declines_associations=True).exists()
+
+
+def authorizations_of_school(school_ids=None, at=None):
+    """Authorisations, current and past, of these schools (None: all), newest first."""
+    qs = Authorization.objects.select_related("association", "school", "granted_by",
+                                              "revoked_by")
+    if school_ids is not None:
+        qs = qs.filter(school_id__in=school_ids)
+    at = at or timezone.now()
+    return qs.annotate(
+        is_current=Exists(Authorization.objects.current(at).filter(pk=OuterRef("pk")))
+    ).order_by("school__name", "-starts_at")
