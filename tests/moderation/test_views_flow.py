@@ -1,0 +1,50 @@
+"""The flow through the portal's and the admin's views (the forms are one door; the
+services are tested on their own in the other modules)."""
+
+from moderation.models import Delivery, Message
+from tests.moderation.world import BODY
+
+
+def test_member_writes_director_decides_parent_reads(mworld, client):
+    w = mworld
+    client.force_login(w.member)
+    home = client.get("/associations/")
+    assert home.status_code == 200
+    assert "Écrire aux parents de" in home.content.decode()
+    url = f"/associations/{w.fcpe.pk}/ecrire/{w.school_j.pk}/"
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"subject": "Kermesse", "body": BODY, "audience": "parents",
+                                 "rules_accepted": "on", "intent": "submit"})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    message = Message.objects.get(subject="Kermesse")
+    assert message.status == Message.Status.PENDING
+    assert client.get(f"/associations/messages/{message.pk}/").status_code == 200
+
+    client.force_login(w.director_j)
+    queue = client.get("/admin/moderation/")
+    assert queue.status_code == 200
+    assert "Kermesse" in queue.content.decode()
+    detail = client.get(f"/admin/moderation/messages/{message.pk}/")
+    assert detail.status_code == 200
+    assert "tel que les parents le liront" in detail.content.decode()
+    dashboard = client.get("/admin/")
+    assert "1</strong> message" in dashboard.content.decode()
+    response = client.post(f"/admin/moderation/messages/{message.pk}/",
+                           {"action": "approve", "version": message.version})
+    assert response.status_code == 302
+    message.refresh_from_db()
+    assert message.status == Message.Status.APPROVED
+
+    client.force_login(w.parent)
+    inbox = client.get("/messages/")
+    assert "Kermesse" in inbox.content.decode()
+    delivery = Delivery.objects.get(recipient=w.parent, message=message)
+    read = client.get(f"/messages/{delivery.pk}/")
+    assert read.status_code == 200
+    delivery.refresh_from_db()
+    assert delivery.read_at is not None
+
+    assert client.get("/admin/moderation/associations/").status_code == 302  # parent: no admin
+    client.force_login(w.director_j)
+    assert client.get("/admin/moderation/associations/").status_code == 200
+    assert client.get(f"/admin/moderation/associations/{w.fcpe.pk}/").status_code == 200
