@@ -32,7 +32,14 @@ PER_PAGE = 25
 
 
 def may_use_queue(user) -> bool:
-    return selectors.may_register_association(user)
+    """Directors of publication in office and académie staff (memoised on the user for
+    the request: the admin menu asks for each of its two items)."""
+    cached = getattr(user, "_moderation_may_use_queue", None)
+    if cached is None:
+        cached = selectors.may_register_association(user)
+        if getattr(user, "is_authenticated", False):
+            user._moderation_may_use_queue = cached
+    return cached
 
 
 def _require_queue(request):

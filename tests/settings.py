@@ -28,6 +28,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not memory: threads then get their own connections, so the concurrency
     # tests run on SQLite too (writers serialised by BEGIN IMMEDIATE and the busy timeout).
     (BASE_DIR / "test-results").mkdir(exist_ok=True)  # noqa: F405
-    # TEST_DB_FILE lets several runs share the checkout (one file each).
-    _test_db = os.environ.get("TEST_DB_FILE", "test-db.sqlite3")
+    # One file per run (TEST_DB_FILE to name it), so that several runs can share the
+    # checkout; pytest-django deletes it at the end.
+    _test_db = os.environ.get("TEST_DB_FILE", f"test-db-{os.getpid()}.sqlite3")
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-results" / _test_db)}  # noqa: F405

@@ -28,6 +28,7 @@ from pages.models import (
 )
 from pages.services import news_index_ensure, portal_tree_ensure, spaces_ensure_all
 from portal.management.commands._demo_charter import CHARTER_ADULT, CHARTER_PUPIL, CHARTER_TITLE
+from portal.management.commands._demo_moderation import seed_moderation
 from portal.management.commands._demo_publications import PRESENTATIONS, PUBLICATIONS
 from profiles import services
 from profiles.models import (
@@ -102,6 +103,11 @@ PEOPLE = [
     ("eleve.moreau", "Jules", "Moreau", [P.PUPIL]),
     ("eleve.nguyen", "Lina", "Nguyen", [P.PUPIL]),
     ("eleve.lopez", "Nathan", "Lopez", [P.PUPIL]),
+    # Associations (moderation/): two parents members, and a family that said no.
+    ("fcpe.jaures", "Linh", "Nguyen", [P.PARENT]),
+    ("ape.ferry", "Sébastien", "Lopez", [P.PARENT]),
+    ("parent.roche", "Karine", "Roche", [P.PARENT]),
+    ("eleve.roche", "Tom", "Roche", [P.PUPIL]),
 ]
 K = Attachment.Kind
 # (username, kind, school key, class name, commune, pupil username)
@@ -127,7 +133,14 @@ ATTACHMENTS = [
     ("parent.martin", K.PARENT_ELU, "jaures", None, None, None),
     ("parent.durand", K.GUARDIAN, None, None, None, "eleve.durand"),
     ("enseignante.curie", K.GUARDIAN, None, None, None, "eleve.moreau"),
+    ("eleve.roche", K.PUPIL, "jaures", "CE2 B", None, None),
+    ("fcpe.jaures", K.GUARDIAN, None, None, None, "eleve.nguyen"),
+    ("ape.ferry", K.GUARDIAN, None, None, None, "eleve.lopez"),
+    ("parent.roche", K.GUARDIAN, None, None, None, "eleve.roche"),
 ]
+# Pupils whose record does not carry ONDE's « autorisation associations »: their
+# guardians receive no association message.
+NO_ASSOCIATION_CONSENT = {"eleve.roche"}
 
 
 class Command(BaseCommand):
@@ -151,7 +164,8 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             "Démonstration prête. Comptes (mot de passe « demo ») : admin, agent.academie, "
             "directrice.jaures, enseignant.jaures, referent.toulouse, agent.toulouse, parent.martin, "
-            "parent.durand, eleve.martin. À la première connexion, chacun accepte la charte."
+            "parent.durand, eleve.martin, fcpe.jaures, ape.ferry, parent.roche. À la première "
+            "connexion, chacun accepte la charte."
         ))
 
     def seed(self):
@@ -218,6 +232,8 @@ class Command(BaseCommand):
                 "pupil": users[pupil] if pupil else None,
             }
             if not Attachment.objects.filter(**fields).exists():
+                if username in NO_ASSOCIATION_CONSENT and kind == K.PUPIL:
+                    fields["association_consent"] = False
                 services.attachment_add(**fields)
         toulouse = communes["Toulouse"]
         if not RoleGrant.objects.open().filter(role=Role.REFERENT_VILLE, collectivity=toulouse).exists():
@@ -229,6 +245,7 @@ class Command(BaseCommand):
             services.role_grant(role=Role.PUBLISHER, user=users["agent.toulouse"],
                                 collectivity=toulouse)
         self.seed_pages(schools, communes, classes, users)
+        seed_moderation(schools, classes, users)
         self.seed_charter()
 
     def seed_charter(self):
