@@ -249,12 +249,21 @@ def _require_authorized(association_id, school_id, at=None) -> None:
 # --- Writing ---------------------------------------------------------------------------
 
 
+def _ids(values, field: str, error: str) -> set[int]:
+    """Ids given by a caller (a form's strings, or ints): a French error, not a crash."""
+    try:
+        return {int(pk) for pk in values or []}
+    except (TypeError, ValueError):
+        raise ValidationError({field: error}) from None
+
+
 def _clean_classes(school_id, audience, class_ids) -> list[SchoolClass]:
     if audience not in Audience.values:
         raise ValidationError({"audience": "Choisissez les destinataires du message."})
     if audience != Audience.CLASSES:
         return []
-    ids = sorted({int(pk) for pk in class_ids or []})
+    ids = sorted(_ids(class_ids, "audience_classes",
+                      "Une des classes choisies n'est pas une classe de l'école cette année."))
     if not ids:
         raise ValidationError({"audience_classes": "Choisissez au moins une classe."})
     classes = list(SchoolClass.objects.filter(pk__in=ids, school_id=school_id,
@@ -273,8 +282,8 @@ def _audience_label(message: Message) -> str:
 
 
 def _lock_for_author(by, message_id) -> Message:
-    message = Message.objects.select_for_update().select_related("association", "school").get(
-        pk=message_id)
+    message = Message.objects.select_for_update(of=("self",)).select_related(
+        "association", "school").get(pk=message_id)
     if by is not None and not selectors.is_member(by, message.association_id):
         raise Refused(NOT_MEMBER)
     return message
@@ -282,7 +291,8 @@ def _lock_for_author(by, message_id) -> Message:
 
 def _store_attachments(message, files, remove_ids) -> None:
     existing = list(message.attachments.all())
-    remove = {int(pk) for pk in remove_ids or []}
+    remove = _ids(remove_ids, "remove_attachments",
+                  "Une des pièces jointes à retirer n'est pas une pièce jointe de ce message.")
     keep = [a for a in existing if a.pk not in remove]
     if len(keep) + len(files or []) > content.ATTACHMENTS_MAX:
         raise content.too_many_attachments(len(keep) + len(files))
@@ -427,15 +437,23 @@ def _close_review(message, outcome, *, by, now) -> int:
         closed_at=now, outcome=outcome, closed_by=by)
 
 
+def _version(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise AlreadyDecided("La version du message lue n'est pas reconnue : rechargez la page "
+                             "et relisez le message avant de décider.") from None
+
+
 def _lock_for_decision(by, message_id, version) -> Message:
     """Lock the message, check the actor, then the state and the version she read."""
-    locked = Message.objects.select_for_update().select_related(
+    locked = Message.objects.select_for_update(of=("self",)).select_related(
         "association", "school", "decided_by", "author").get(pk=message_id)
     if by is not None and not selectors.user_decides(by, locked):
         raise Refused(NOT_DECIDER)
     if locked.status != S.PENDING:
         raise AlreadyDecided(_state_sentence(locked))
-    if version is not None and int(version) != locked.version:
+    if version is not None and _version(version) != locked.version:
         raise AlreadyDecided(
             "L'auteur a modifié ce message depuis que vous l'avez ouvert : relisez la nouvelle "
             "version avant de décider.")
