@@ -121,7 +121,7 @@ def queue(request):
     paginator = Paginator(selectors.queue_for(request.user), PER_PAGE)
     page = paginator.get_page(request.GET.get("p"))
     return render(request, "moderation/admin/queue.html", {
-        "page_obj": page, "messages_list": list(page.object_list), "count": paginator.count,
+        "page_obj": page, "messages_list": selectors.with_reach(page.object_list), "count": paginator.count,
         "header_title": "Messages des associations", "page_title": "Messages des associations",
         "header_icon": "mail",
         "decided": selectors.messages_decided_by(request.user).exclude(
@@ -158,8 +158,7 @@ def _decision_context(request, message, **forms_):
     versions = list(message.versions.all())
     current = versions[-1] if versions else None
     previous = versions[-2] if len(versions) > 1 else None
-    reach = selectors.with_reach(Message.objects.filter(pk=message.pk)).values_list(
-        "reach", flat=True).first()
+    reach = selectors.reach_of([message])[message.pk]
     return {
         "message": message, "versions": versions, "diff": _diff(previous, current),
         "previous": previous, "history": message_history(message), "reach": reach,
@@ -181,7 +180,7 @@ def message_detail(request, message_id):
     forms_ = {}
     if request.method == "POST":
         action = request.POST.get("action")
-        version = request.POST.get("version")
+        version = request.POST.get("version", "")  # absent: refused, never unchecked
         try:
             if action == "approve":
                 count = services.message_approve(by=request.user, message=message, version=version)

@@ -53,9 +53,9 @@ def _who(user) -> str:
 
 
 def _digest_body(user) -> tuple[str, str] | None:
-    from moderation.selectors import queue_for
+    from moderation.selectors import queue_for, with_reach
 
-    waiting = list(queue_for(user))
+    waiting = with_reach(queue_for(user))
     if not waiting:
         return None
     lines = [f"- « {m.subject} » — {m.association.name}, {m.school.name} "

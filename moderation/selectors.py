@@ -5,9 +5,7 @@ messages checking permissions in Python). Built on the directory's own definitio
 `Attachment.objects.current()` (pupils and guardians this school year),
 `profiles.selectors.ACADEMIE_STAFF`."""
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
-from django.db.models.lookups import Exact
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from moderation.models import (
@@ -151,13 +149,12 @@ def deciders_of(message):
 def queue_for(user):
     """Her moderation queue: the pending messages she decides, oldest first, with what
     the list shows (association, author, school, classes) and how many parents each
-    would reach — a constant number of queries whatever the number of messages."""
-    return with_reach(
-        messages_decided_by(user).filter(status=Message.Status.PENDING)
-        .select_related("association", "author", "school")
-        .prefetch_related("audience_classes")
-        .order_by("submitted_at", "pk")
-    )
+    would reach (`with_reach` on the page shown) — a constant number of queries whatever
+    the number of messages."""
+    return (messages_decided_by(user).filter(status=Message.Status.PENDING)
+            .select_related("association", "author", "school")
+            .prefetch_related("audience_classes")
+            .order_by("submitted_at", "pk"))
 
 
 def queue_count(user) -> int:
@@ -193,25 +190,59 @@ def message_recipients(message, at=None):
     return guardians.values_list("user_id", flat=True).distinct().order_by()
 
 
-def with_reach(queryset):
-    """Annotate each message with `reach`: how many parents it would reach now (one
-    subquery per row inside the same SQL query; no query per message)."""
+def reach_of(messages) -> dict[int, int]:
+    """How many parents each message would reach now: {message id: count}, in two
+    queries whatever the number of messages (0 for a message reaching nobody).
+
+    The same rule as `message_recipients` (a test compares them message by message):
+    the query reads, for the schools of these messages, each pair (pupil's school and
+    class, guardian) of a current guardian — active, who has not declined — of a current
+    pupil with the « autorisation associations » (the attachment rules stay
+    `Attachment.objects.current()`'s); each message then counts the distinct guardians
+    of its school, or of its chosen classes (the second query). A correlated count per message cost
+    1.5 s on SQLite and 185 ms on PostgreSQL for a queue of 25 messages to a school of
+    700 parents (bench/moderation.py): the database re-read the school for each row."""
+    messages = list(messages)
+    if not messages:
+        return {}
     Kind = Attachment.Kind
-    # Pupils of the message's school, restricted to its chosen classes when the
-    # audience is « classes » (the same rule as `targeted_pupils`).
-    chosen = Message.audience_classes.through.objects.filter(
-        message_id=OuterRef(OuterRef(OuterRef("pk")))).values("schoolclass_id")
     pupils = Attachment.objects.current(kinds=[Kind.PUPIL]).filter(
-        school_id=OuterRef(OuterRef("school_id")), association_consent=True,
-    ).filter(Q(Exact(OuterRef(OuterRef("audience")), Audience.PARENTS))
-             | Q(school_class_id__in=chosen))
-    guardians = Attachment.objects.current(kinds=[Kind.GUARDIAN]).filter(
-        pupil_id__in=pupils.values("user_id"), user__is_active=True,
-    ).exclude(user_id__in=_declined_users()).order_by().annotate(
-        one=Value(1, output_field=IntegerField())
-    ).values("one").annotate(n=Count("user_id", distinct=True)).values("n")
-    return queryset.annotate(reach=Coalesce(Subquery(guardians, output_field=IntegerField()),
-                                            Value(0)))
+        association_consent=True, school_id__in={m.school_id for m in messages})
+    pairs = Attachment.objects.current(kinds=[Kind.GUARDIAN]).filter(
+        pupil__attachments__in=pupils.values("pk"), user__is_active=True,
+    ).exclude(user_id__in=_declined_users()).values_list(
+        "pupil__attachments__school_id", "pupil__attachments__school_class_id", "user_id",
+    ).order_by()
+    by_class: dict[tuple[int, int], set[int]] = {}
+    for school_id, class_id, user_id in pairs:
+        by_class.setdefault((school_id, class_id), set()).add(user_id)
+    by_school: dict[int, set[int]] = {}
+    for (school_id, _), users in by_class.items():
+        by_school.setdefault(school_id, set()).update(users)
+    chosen: dict[int, list[int]] = {}
+    for message_id, class_id in Message.audience_classes.through.objects.filter(
+            message_id__in=[m.pk for m in messages if m.audience == Audience.CLASSES],
+    ).values_list("message_id", "schoolclass_id"):
+        chosen.setdefault(message_id, []).append(class_id)
+    reach = {}
+    for m in messages:
+        if m.audience == Audience.CLASSES:
+            users = set()
+            for class_id in chosen.get(m.pk, ()):
+                users |= by_class.get((m.school_id, class_id), set())
+            reach[m.pk] = len(users)
+        else:
+            reach[m.pk] = len(by_school.get(m.school_id, ()))
+    return reach
+
+
+def with_reach(messages) -> list:
+    """The messages as a list, each with `reach` set (`reach_of`: two queries)."""
+    messages = list(messages)
+    reach = reach_of(messages)
+    for m in messages:
+        m.reach = reach[m.pk]
+    return messages
 
 
 # --- Who may open what ------------------------------------------------------------------

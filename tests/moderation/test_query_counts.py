@@ -47,7 +47,7 @@ def test_queue_constant_queries(mworld, client, django_assert_max_num_queries, s
     w = mworld
     _pending_messages(w, n)
     with django_assert_max_num_queries(4):
-        rows = list(selectors.queue_for(w.director_j)[:25])
+        rows = selectors.with_reach(selectors.queue_for(w.director_j)[:25])
         [m.reach for m in rows], [list(m.audience_classes.all()) for m in rows]
     assert len(rows) == min(n, 25)
     client.force_login(w.director_j)
