@@ -7,7 +7,6 @@ door it came through; the forms call the same functions to show errors early."""
 import io
 import os
 import re
-from html import escape
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
@@ -63,6 +62,10 @@ class _Inspector(HTMLParser):
 
 
 def clean_subject(value: str | None) -> str:
+    if "\x00" in (value or ""):
+        # PostgreSQL refuses NUL in text; the form refuses it too (Django's
+        # ProhibitNullCharactersValidator) — the service says the same to every caller.
+        raise ValidationError("Le caractère nul n’est pas autorisé.", code="null_characters_not_allowed")
     subject = " ".join((value or "").split())
     if not subject:
         raise ValidationError("Donnez un objet au message.", code="required")
@@ -167,10 +170,10 @@ def clean_attachment(upload) -> tuple[str, str, int]:
     if size > limit:
         raise ValidationError(
             "« %(name)s » est trop volumineux (%(size)s Mo) : %(limit)s Mo au plus par fichier.",
-            code="too_big", params={"name": escape(name), "size": f"{size / 1048576:.1f}".replace(".", ","),
+            code="too_big", params={"name": name, "size": f"{size / 1048576:.1f}".replace(".", ","),
                                     "limit": f"{limit / 1048576:g}".replace(".", ",")})
     if size == 0:
-        raise ValidationError("« %(name)s » est vide.", code="empty", params={"name": escape(name)})
+        raise ValidationError("« %(name)s » est vide.", code="empty", params={"name": name})
     extension = os.path.splitext(name)[1].lower().lstrip(".")
     upload.seek(0)
     head = upload.read(16)
@@ -179,14 +182,14 @@ def clean_attachment(upload) -> tuple[str, str, int]:
     if detected is None:
         raise ValidationError(
             "« %(name)s » n'est ni un PDF ni une image (PNG, JPEG, GIF, WebP) : seuls ces "
-            "fichiers peuvent être joints.", code="type", params={"name": escape(name)})
+            "fichiers peuvent être joints.", code="type", params={"name": name})
     expected = {"pdf"} if detected == "application/pdf" else next(
         exts for ctype, exts in IMAGE_FORMATS.values() if ctype == detected)
     if extension not in expected:
         raise ValidationError(
             "Le nom de « %(name)s » ne correspond pas à son contenu (%(kind)s) : renommez-le "
             "avec l'extension .%(ext)s.", code="extension",
-            params={"name": escape(name), "kind": "un PDF" if detected == "application/pdf" else "une image",
+            params={"name": name, "kind": "un PDF" if detected == "application/pdf" else "une image",
                     "ext": sorted(expected)[0] if detected != "image/jpeg" else "jpg"})
     safe = get_valid_filename(name)[:140] or f"piece-jointe.{sorted(expected)[0]}"
     return safe, detected, size
