@@ -28,7 +28,8 @@ demo: install
 	@echo ""
 	@echo "  Portail : http://$(HOST):$(PORT)/    Administration : http://$(HOST):$(PORT)/admin/"
 	@echo "  Comptes (mot de passe « demo ») : admin, agent.academie, directrice.jaures, enseignant.jaures,"
-	@echo "  referent.toulouse, agent.toulouse, parent.martin, parent.durand, eleve.martin"
+	@echo "  referent.toulouse, agent.toulouse, parent.martin, parent.durand, eleve.martin,"
+	@echo "  directrice.ferry, fcpe.jaures, ape.ferry, parent.roche"
 	@echo ""
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 

@@ -104,8 +104,9 @@ def message_new(request, association_id, school_id):
                 saved, submitted = _save_from_form(request, form, association=association,
                                                    school=school)
             except services.Refused as exc:
-                messages.error(request, exc.message)
-                return redirect("associations:home")
+                # Refused (a revocation meanwhile, the daily limit…): nothing is saved,
+                # and what she wrote stays in the form (attachments are to be chosen again).
+                form.add_error(None, exc.message)
             except ValidationError as exc:
                 _service_errors(form, exc)
             else:
@@ -141,8 +142,9 @@ def message_edit(request, message_id):
             try:
                 saved, submitted = _save_from_form(request, form, message=message)
             except services.Refused as exc:
-                messages.error(request, exc.message)
-                return redirect("associations:message", message.pk)
+                # Refused (a revocation meanwhile, the daily limit…): nothing is saved,
+                # and what she wrote stays in the form (attachments are to be chosen again).
+                form.add_error(None, exc.message)
             except ValidationError as exc:
                 _service_errors(form, exc)
             else:

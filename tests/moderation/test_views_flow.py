@@ -48,3 +48,24 @@ def test_member_writes_director_decides_parent_reads(mworld, client):
     client.force_login(w.director_j)
     assert client.get("/admin/moderation/associations/").status_code == 200
     assert client.get(f"/admin/moderation/associations/{w.fcpe.pk}/").status_code == 200
+
+
+def test_a_refused_submission_keeps_what_she_wrote_in_the_form(mworld, client, settings):
+    """Past the daily limit the service refuses: nothing is stored, and the page gives
+    her text back with the reason instead of sending her elsewhere."""
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "association_submit": (0, 3600)}
+    w = mworld
+    client.force_login(w.member)
+    before = Message.objects.count()
+    response = client.post(f"/associations/{w.fcpe.pk}/ecrire/{w.school_j.pk}/", {
+        "subject": "Vide-grenier du printemps", "body": BODY, "audience": "parents",
+        "rules_accepted": "on", "intent": "submit"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Vous avez soumis beaucoup de messages aujourd" in html
+    assert 'value="Vide-grenier du printemps"' in html
+    assert "La réunion du conseil local aura lieu mardi à 18 h." in html
+    assert Message.objects.count() == before
