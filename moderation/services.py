@@ -238,6 +238,17 @@ def authorizations_expire(now=None) -> int:
     return total
 
 
+def _lock_authorizations(association_id, school_id) -> None:
+    """Lock the association's authorisations in that school BEFORE the message (the order
+    of `authorization_revoke` and `authorizations_expire`: authorisation, then messages):
+    an approval or a submission racing a revocation waits for it, then sees it. Without
+    it, on PostgreSQL, an approval could read the authorisation as current while the
+    revocation was written but not committed, and deliver after it."""
+    list(Authorization.objects.select_for_update().filter(
+        association_id=association_id, school_id=school_id).order_by("pk").values_list(
+        "pk", flat=True))
+
+
 def _require_authorized(association_id, school_id, at=None) -> None:
     if not Authorization.objects.current(at).filter(
             association_id=association_id, school_id=school_id).exists():
@@ -381,6 +392,7 @@ def _record_version(message: Message, *, by, now) -> MessageVersion:
 @transaction.atomic
 def message_submit(*, by: User | None, message: Message, rules_accepted: bool) -> Message:
     """Send a draft (or a message whose changes were requested) to the director."""
+    _lock_authorizations(message.association_id, message.school_id)
     locked = _lock_for_author(by, message.pk)
     if locked.status == S.PENDING:
         raise AlreadyDecided("Ce message est déjà en attente de validation par la direction.")
@@ -487,6 +499,7 @@ def deliver(message: Message, *, now) -> int:
 @transaction.atomic
 def message_approve(*, by: User | None, message: Message, version=None) -> int:
     """Approve: the message goes to the parents' inboxes at once. Returns how many."""
+    _lock_authorizations(message.association_id, message.school_id)
     locked = _lock_for_decision(by, message.pk, version)
     now = timezone.now()
     if not Authorization.objects.current(now).filter(
