@@ -337,6 +337,9 @@ def message_save(*, by: User | None, message: Message | None = None,
         message = Message(association=association, school=school, author=by, created_at=now)
         created = True
     else:
+        # Authorisations before the message, as everywhere (a save then a submit in one
+        # transaction must not take them in the other order than a revocation).
+        _lock_authorizations(message.association_id, message.school_id)
         message = _lock_for_author(by, message.pk)
         created = False
         if not message.is_editable:
