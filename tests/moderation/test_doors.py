@@ -7,9 +7,7 @@ content types the user holds a permission on."""
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from moderation.models import DecisionCategory
-from tests.moderation.world import pending
-
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+from tests.moderation.world import PDF, pending
 
 
 def test_an_attachment_is_never_served_from_media_url(mworld, client, settings):

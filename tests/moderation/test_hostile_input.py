@@ -27,10 +27,9 @@ from moderation.models import (
     Review,
 )
 from tests.factories import SchoolClassFactory
-from tests.moderation.world import BODY, draft, pending
+from tests.moderation.world import BODY, PDF, draft, pending
 
 S = Message.Status
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48 + b"PE\x00\x00"
 HTML_PAGE = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>'

@@ -33,11 +33,10 @@ from moderation.models import (
 from profiles import services as ps
 from profiles.models import Attachment, NationalProfile as P
 from tests.factories import UserFactory
-from tests.moderation.world import BODY, draft, pending
+from tests.moderation.world import BODY, PDF, draft, pending
 
 S = Message.Status
 K = Attachment.Kind
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 OTHER_BODY = "Bonjour,\n\nLa réunion est déplacée à jeudi, même heure, salle polyvalente."
 
 

@@ -43,6 +43,9 @@ def build_moderation_world():
     return w
 
 
+# The smallest valid PDF an attachment test uploads.
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
 BODY = "Bonjour à toutes et à tous,\n\nLa réunion du conseil local aura lieu mardi à 18 h."
 
 
