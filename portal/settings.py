@@ -357,6 +357,11 @@ SCHOOL_YEAR = env_str("SCHOOL_YEAR", "2026-2027")
 MODERATION_ATTACHMENT_MAX_BYTES = env_int("MODERATION_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)
 MODERATION_DIGEST_MINUTES = env_int("MODERATION_DIGEST_MINUTES", 15)
 
+# Directory import (profiles/importing): an ONDE extraction of one school is a few
+# hundred kilobytes; a bigger file is refused before it is read. AAF files are
+# streamed and have no limit (the national export is gigabytes).
+DIRECTORY_IMPORT_CSV_MAX_BYTES = env_int("DIRECTORY_IMPORT_CSV_MAX_BYTES", 20 * 1024 * 1024)
+
 # Personal data: days after which the account of someone who no longer has a
 # reason to hold one (no attachment, no role) is deleted by `apply_retention`.
 # The national ENT framework says "within three months": 60 days, with the command

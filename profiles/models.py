@@ -47,6 +47,15 @@ class User(AbstractUser):
 
     objects = UserManager()
 
+    # The national directory's join key (AAF `ENTPersonJointure`): how an import
+    # recognises her from one year to the next, whatever her name becomes.
+    national_id = models.CharField(
+        "identifiant national (jointure AAF)", max_length=64, unique=True, null=True, blank=True,
+        editable=False,
+    )
+    # From ONDE/AAF; with the names, how an ONDE import recognises a pupil in her school.
+    birth_date = models.DateField("date de naissance", null=True, blank=True)
+
     class Meta(AbstractUser.Meta):
         verbose_name = "personne"
         verbose_name_plural = "personnes"
@@ -257,6 +266,9 @@ class SchoolClass(models.Model):
     )
     level = models.CharField("niveau", max_length=5, choices=Level.choices)
     name = models.CharField("nom", max_length=100)
+    # The class code of the national directory (AAF `ENTPersonClasses`, ONDE « Classe »):
+    # how an import finds the class again. Empty for a class made by hand.
+    code = models.CharField("code (annuaire national)", max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = "classe"
@@ -306,6 +318,7 @@ class AttachmentQuerySet(models.QuerySet):
             kind: Attachment.REQUIRED_PROFILES[kind] for kind in kinds
         }
         return self.for_year(school_year).filter(_holds_required_profile("kind", wanted)).filter(
+            Q(ended_at__isnull=True) | Q(ended_at__gt=at),
             Q(school__isnull=True) | Q(school__closed_at__isnull=True) | Q(school__closed_at__gt=at),
             Q(collectivity__isnull=True) | Q(collectivity__closed_at__isnull=True)
             | Q(collectivity__closed_at__gt=at),
@@ -370,7 +383,16 @@ class Attachment(models.Model):
                   "associations autorisées dans l'école (colonne « autorisation associations » "
                   "d'ONDE).",
     )
+    # ONDE's « autorisation photos » of the pupil record, kept for publishing.
+    photo_consent = models.BooleanField(
+        "autorisation photos", default=False,
+        help_text="Pour un élève : il peut apparaître sur les photos publiées (colonne "
+                  "« autorisation photos » d'ONDE).",
+    )
     created_at = models.DateTimeField("créé le", auto_now_add=True)
+    # An attachment ends (she left her class, her school, her child left) and stays as
+    # history: the import never deletes (retention does, `apply_retention`).
+    ended_at = models.DateTimeField("terminé le", null=True, blank=True, editable=False)
 
     objects = AttachmentQuerySet.as_manager()
 
@@ -399,30 +421,31 @@ class Attachment(models.Model):
                 ),
             ),
             models.UniqueConstraint(
-                fields=["user", "school_year"], condition=Q(kind="pupil"),
+                fields=["user", "school_year"], condition=Q(kind="pupil", ended_at__isnull=True),
                 name="attachment_one_class_per_pupil_and_year",
                 violation_error_message="Cet élève est déjà inscrit dans une classe cette année-là.",
             ),
             models.UniqueConstraint(
-                fields=["user", "pupil", "school_year"], condition=Q(kind="guardian"),
+                fields=["user", "pupil", "school_year"], condition=Q(kind="guardian", ended_at__isnull=True),
                 name="attachment_unique_guardian",
                 violation_error_message="Ce responsable est déjà rattaché à cet élève cette année-là.",
             ),
             models.UniqueConstraint(
                 fields=["user", "kind", "school", "school_year"],
-                condition=Q(kind__in=["teacher", "director", "parent_elu"], school_class__isnull=True),
+                condition=Q(kind__in=["teacher", "director", "parent_elu"], school_class__isnull=True,
+                            ended_at__isnull=True),
                 name="attachment_unique_school_function",
                 violation_error_message="Cette personne a déjà ce rattachement à cette école cette année-là.",
             ),
             models.UniqueConstraint(
                 fields=["user", "school_class"],
-                condition=Q(kind="teacher", school_class__isnull=False),
+                condition=Q(kind="teacher", school_class__isnull=False, ended_at__isnull=True),
                 name="attachment_unique_teacher_class",
                 violation_error_message="Cet enseignant est déjà rattaché à cette classe.",
             ),
             models.UniqueConstraint(
                 fields=["user", "collectivity", "school_year"],
-                condition=Q(kind="collectivity_staff"),
+                condition=Q(kind="collectivity_staff", ended_at__isnull=True),
                 name="attachment_unique_collectivity_staff",
                 violation_error_message=(
                     "Cette personne est déjà rattachée à cette collectivité cette année-là."

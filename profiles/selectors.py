@@ -317,7 +317,9 @@ def leavers(*, now=None, grace_days: int | None = None):
 
     A leaver is a user who
     - is neither staff nor superuser, and holds no académie profile;
-    - has no attachment for the current school year or a later one;
+    - has no attachment for the current school year or a later one that has not
+      ended (a pupil who left her school, a guardian whose child left: the
+      directory import ends their attachments, `Attachment.ended_at`);
     - holds no role grant that is open or ends in the future;
     - and whose last reason ended more than `grace_days` ago: the end of the
       school year of her last attachment (31 August), the end of her last role
@@ -329,10 +331,16 @@ def leavers(*, now=None, grace_days: int | None = None):
     candidates = (
         User.objects.filter(is_staff=False, is_superuser=False)
         .exclude(ent_profiles__profile=NationalProfile.ACADEMIE)
-        .exclude(Exists(Attachment.objects.filter(user=OuterRef("pk"), school_year__gte=year)))
+        .exclude(Exists(
+            Attachment.objects.filter(user=OuterRef("pk"), school_year__gte=year)
+            .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=now))
+        ))
         .exclude(Exists(RoleGrant.objects.unfinished(now).filter(user=OuterRef("pk"))))
         .annotate(
-            last_year=Max("attachments__school_year"),
+            # The school year of her last attachment that ran to its end.
+            last_year=Max("attachments__school_year",
+                          filter=Q(attachments__ended_at__isnull=True)),
+            last_end=Max("attachments__ended_at"),
         )
         .order_by("pk")
     )
@@ -345,6 +353,8 @@ def leavers(*, now=None, grace_days: int | None = None):
         ends = [user.date_joined]
         if user.last_year:
             ends.append(school_year_end(user.last_year))
+        if user.last_end:
+            ends.append(user.last_end)  # she left during a year (an import ended it)
         if last_role_end.get(user.pk):
             ends.append(last_role_end[user.pk])
         reason_ended_at = max(ends)

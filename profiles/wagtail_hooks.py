@@ -366,6 +366,9 @@ def register_directory_log_actions(actions):
     actions.register_action("profiles.charter_decline", "Refus de la charte", "Charte refusée")
     actions.register_action("profiles.structure_close", "Fermeture d'une structure", "Structure fermée")
     actions.register_action(
+        "profiles.directory_import", "Import de l'annuaire (AAF / ONDE)", "Annuaire importé"
+    )
+    actions.register_action(
         "profiles.data_request_submit", "Dépôt d'une demande RGPD", "Demande RGPD déposée"
     )
     actions.register_action(
