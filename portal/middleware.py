@@ -16,6 +16,7 @@ from profiles.selectors import charter_gate_passes
 
 # Reachable without having accepted the charter (exact paths).
 EXEMPT_URL_NAMES = [
+    "account_activate",  # the charter is accepted at the first login, after activation
     "charter",
     "login",
     "logout",

@@ -173,6 +173,8 @@ RATE_LIMITS = {
     "password_reset_ip": (env_int("PASSWORD_RESET_LIMIT_PER_IP", 30), 3600),
     "data_request_user": (5, 24 * 3600),  # RGPD requests per user per day
     "association_submit": (20, 24 * 3600),  # messages an association member submits per day
+    # Account activations tried per client address per hour (/activer/, every attempt counts).
+    "activation_ip": (env_int("ACTIVATION_LIMIT_PER_IP", 20), 3600),
 }
 # One password reset: the portal's (rate-limited); Wagtail's admin one is switched off.
 WAGTAIL_PASSWORD_RESET_ENABLED = False
@@ -367,3 +369,7 @@ DIRECTORY_IMPORT_CSV_MAX_BYTES = env_int("DIRECTORY_IMPORT_CSV_MAX_BYTES", 20 * 
 # The national ENT framework says "within three months": 60 days, with the command
 # run daily, leaves a month of margin for a failed run to be noticed.
 RETENTION_GRACE_DAYS = env_int("RETENTION_GRACE_DAYS", 60)
+
+# Account activation (profiles/activation.py): the codes a director of publication prints
+# for the people the import created (no password) are valid this many days.
+ACTIVATION_CODE_DAYS = env_int("ACTIVATION_CODE_DAYS", 90)

@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth.password_validation import password_validators_help_texts
 
 from profiles.models import DataRequest
 
@@ -33,3 +34,33 @@ class DataRequestCloseForm(forms.ModelForm):
             c for c in DataRequest.Status.choices if c[0] != DataRequest.Status.OPEN
         ]
         self.fields["response"].required = True
+
+
+class ActivationForm(forms.Form):
+    """/activer/: the code printed by the school, and the password she chooses. The
+    rules (code, password validators) are `profiles.activation.activate`'s."""
+
+    code = forms.CharField(
+        label="Code d'activation", max_length=40, strip=True,
+        help_text="Le code est imprimé sur le papier remis par l'école, par exemple ABCD-EFGH-JK. "
+                  "Les tirets, les espaces et les minuscules ne comptent pas.",
+        widget=forms.TextInput(attrs={
+            "autocomplete": "one-time-code", "autocapitalize": "characters", "spellcheck": "false",
+        }),
+        error_messages={"required": "Saisissez le code imprimé sur le papier remis par l'école."},
+    )
+    password = forms.CharField(
+        label="Mot de passe choisi", strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": "Choisissez un mot de passe."},
+    )
+    password2 = forms.CharField(
+        label="Confirmation du mot de passe", strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": "Saisissez le même mot de passe une seconde fois."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The rules of the validators in force (AUTH_PASSWORD_VALIDATORS), in French.
+        self.fields["password"].help_text = " ".join(password_validators_help_texts())

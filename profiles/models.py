@@ -830,3 +830,33 @@ class DataRequest(models.Model):
         from profiles.selectors import data_request_route
 
         return data_request_route(self)[0]
+
+
+# --- Activation codes ----------------------------------------------------------
+
+
+class ActivationCode(models.Model):
+    """A single-use code with which a person whose account was made by the directory
+    import (no usable password) chooses her password (`profiles.activation`). Only
+    an HMAC-SHA256 of the code is kept, never the code: the director prints it once."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="activation_codes",
+        verbose_name="personne",
+    )
+    code_hash = models.CharField("empreinte du code", max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField("émis le", default=timezone.now, editable=False)
+    expires_at = models.DateTimeField("valable jusqu'au")
+    used_at = models.DateTimeField("utilisé le", null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name="émis par",
+    )
+
+    class Meta:
+        verbose_name = "code d'activation"
+        verbose_name_plural = "codes d'activation"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Code d'activation de {self.user} ({self.created_at:%d/%m/%Y})"

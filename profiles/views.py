@@ -1,5 +1,5 @@
-"""Views of the charter and of « Mes données ». Thin: the rules are in
-`profiles.services` and `profiles.selectors`."""
+"""Views of the charter, of « Mes données » and of the account activation. Thin: the
+rules are in `profiles.services`, `profiles.selectors` and `profiles.activation`."""
 
 import json
 
@@ -12,9 +12,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 
-from profiles import selectors, services
-from profiles.forms import DataRequestForm
+from portal import ratelimit
+from portal.security import client_ip
+from profiles import activation, selectors, services
+from profiles.forms import ActivationForm, DataRequestForm
 from profiles.models import Charter, School
 from profiles.personal_data import registry
 
@@ -118,3 +122,35 @@ def my_data_export(request):
     filename = f"mes-donnees-ent-ecole-{timezone.localdate():%Y-%m-%d}.json"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+ACTIVATION_THROTTLED = (
+    "Trop d'essais d'activation depuis ce poste en peu de temps : votre code n'a pas été "
+    "vérifié. Réessayez dans une heure, ou adressez-vous à l'école."
+)
+
+
+@sensitive_post_parameters("code", "password", "password2")
+@never_cache
+def activate(request):
+    """/activer/: she types the code the school gave her and chooses her password; the
+    page then tells her the login to use. Reachable anonymously and before the charter
+    (accepted at her first login). Every attempt counts towards the limit per address
+    (`RATE_LIMITS["activation_ip"]`); past it, the code is not even looked at."""
+    form = ActivationForm(request.POST or None)
+    if request.method == "POST":
+        if not ratelimit.hit("activation_ip", client_ip(request)):
+            form.add_error(None, ACTIVATION_THROTTLED)
+            return render(request, "profiles/activate.html", {"form": form}, status=429)
+        if form.is_valid():
+            try:
+                user = activation.activate(**form.cleaned_data)
+            except ValidationError as exc:
+                _add_service_errors(form, exc)
+            else:
+                # Her new password lifts any login throttling of her username (as a reset does).
+                from axes.utils import reset
+
+                reset(username=user.get_username())
+                return render(request, "profiles/activate_done.html", {"username": user.get_username()})
+    return render(request, "profiles/activate.html", {"form": form})

@@ -12,10 +12,10 @@ references (billion laughs, XXE) — an AAF file has no use for them."""
 
 import re
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
-from xml.etree.ElementTree import ParseError
 
 from profiles.importing.staging import ADD, DELETE, MODIFY, FatalImportError, Staging
 from profiles.validators import UAI_RE, uai_check_letter
@@ -149,6 +149,7 @@ class AafReader:
         self.staging.complete = complete
         for kind, path in files:
             self.staging.files.append(path.name)
+            self.staging.kinds.add(kind)
             reader = getattr(self, f"_read_{kind.lower()}")
             rows: dict[str, list] = {}
             for request, operational, identifier, attributes, number in _records(path):
@@ -165,6 +166,15 @@ class AafReader:
                 if sum(len(v) for v in rows.values()) >= BATCH:
                     self._flush(rows)
             self._flush(rows)
+        if "Eleve" in self.staging.kinds:
+            for guardian, pupil in self.staging.db.execute(
+                "SELECT guardian_key, pupil_key FROM link WHERE pupil_key NOT IN (SELECT key FROM pupil)"
+            ).fetchall():
+                self.staging.refuse(
+                    "PersRelEleve / Eleve", f"responsable {guardian}",
+                    f"lien vers l'élève {pupil}, inconnu de l'export : lien ignoré.",
+                    kind="guardian", key=guardian,
+                )
 
     def _flush(self, rows):
         for table, batch in rows.items():

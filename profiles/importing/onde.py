@@ -152,13 +152,18 @@ def read_onde(folder, staging: Staging, *, uai: str) -> Staging:
                 "ni enseignants : voyez ses colonnes)."
             )
         if kind in files:
-            raise FatalImportError(path.name, f"deux fichiers d'{kind} dans le dossier ({files[kind][0].name}).")
+            labels = {"pupils": "élèves", "guardians": "responsables", "teachers": "enseignants"}
+            raise FatalImportError(
+                path.name, f"deux fichiers des {labels[kind]} dans le dossier ({files[kind][0].name})."
+            )
         files[kind] = (path, header, rows)
     if "pupils" not in files:
         raise FatalImportError(str(folder), "le fichier des élèves de l'extraction ONDE est absent.")
     staging.complete = True  # an ONDE extraction lists the whole school
     for path, _, _ in files.values():
         staging.files.append(path.name)
+    names = {"pupils": "Eleve", "guardians": "PersRelEleve", "teachers": "PersEducNat"}
+    staging.kinds |= {names[kind] for kind in files}
     classes = _read_pupils(staging, uai, *files["pupils"])
     if "guardians" in files:
         _read_guardians(staging, uai, classes, *files["guardians"])

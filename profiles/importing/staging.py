@@ -84,6 +84,7 @@ class Staging:
             self.db.execute("PRAGMA journal_mode = OFF")
             self.db.execute("PRAGMA synchronous = OFF")
         self.files: list[str] = []
+        self.kinds: set[str] = set()  # the kinds of file read (AAF names: Eleve, PersRelEleve…)
         self.complete = True  # a complete export (the truth for its schools) or a delta
 
     def close(self) -> None:
