@@ -56,7 +56,9 @@ class ImportCommand(BaseCommand):
         if report.fatal:
             raise CommandError("Import refusé : rien n'est écrit.")
         if report.failed:
+            first = "; ".join(f"{s.uai} : {s.error}" for s in report.failed[:3])
             raise CommandError(
-                f"{len(report.failed)} école(s) en échec (rien n'est écrit pour elles) ; "
-                "les autres sont " + ("importées." if apply else "simulées.")
+                f"{len(report.failed)} école(s) en échec (rien n'est écrit pour elles) : {first}"
+                + (" …" if len(report.failed) > 3 else "") + " ; les autres sont "
+                + ("importées." if apply else "simulées.")
             )

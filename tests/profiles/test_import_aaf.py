@@ -193,6 +193,7 @@ def test_a_delta_applies_only_its_requests(directory, tmp_path):
         tmp_path / "delta", pupils=delta.pupils, mode="Delta", kinds=("Eleve",)))
     assert report.ok and not report.complete, report.as_text()
     assert not current(user("E4")).exists()
+    assert not current(user("R4")).exists()  # her guardian's link ends with her
     assert current(user("E5"), kind=K.PUPIL).exists()
     assert current(user("E1"), kind=K.PUPIL).exists()  # absent from the delta: untouched
     assert current(user("R1"), kind=K.GUARDIAN).count() == 2
