@@ -363,6 +363,10 @@ MODERATION_DIGEST_MINUTES = env_int("MODERATION_DIGEST_MINUTES", 15)
 # hundred kilobytes; a bigger file is refused before it is read. AAF files are
 # streamed and have no limit (the national export is gigabytes).
 DIRECTORY_IMPORT_CSV_MAX_BYTES = env_int("DIRECTORY_IMPORT_CSV_MAX_BYTES", 20 * 1024 * 1024)
+# Uploads through the admin (upload, dry run, confirm) wait here between the dry run
+# and the confirmation: a private folder, never under MEDIA_ROOT.
+DIRECTORY_IMPORT_DIR = env_str("DIRECTORY_IMPORT_DIR", str(BASE_DIR / "var" / "imports"))
+DIRECTORY_IMPORT_UPLOAD_MAX_BYTES = env_int("DIRECTORY_IMPORT_UPLOAD_MAX_BYTES", 200 * 1024 * 1024)
 
 # Personal data: days after which the account of someone who no longer has a
 # reason to hold one (no attachment, no role) is deleted by `apply_retention`.
