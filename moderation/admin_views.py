@@ -27,6 +27,7 @@ from moderation.models import (
     Message,
 )
 from profiles.models import School, User
+from profiles.selectors import directs_a_school, is_academie_staff
 
 PER_PAGE = 25
 
@@ -36,7 +37,9 @@ def may_use_queue(user) -> bool:
     the request: the admin menu asks for each of its two items)."""
     cached = getattr(user, "_moderation_may_use_queue", None)
     if cached is None:
-        cached = selectors.may_register_association(user)
+        # `selectors.may_register_association`, with the memoised `directs_a_school` that
+        # the directory's admin menu items share (one query for the whole menu).
+        cached = bool(selectors._active(user) and (is_academie_staff(user) or directs_a_school(user)))
         if getattr(user, "is_authenticated", False):
             user._moderation_may_use_queue = cached
     return cached

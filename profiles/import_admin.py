@@ -7,10 +7,11 @@ the actor again at each step (the dry run and the confirmation), whatever the
 form offered. The uploaded files wait in a private folder (never under MEDIA_ROOT)
 between the dry run and the confirmation, named by a random token kept in the
 uploader's session: nobody else can confirm her import; they are deleted after
-the confirmation, and `import_uploads_purge` (OPERATIONS) removes the forgotten ones."""
+the confirmation, and those left unconfirmed for a day are deleted at the next upload."""
 
 import secrets
 import shutil
+import time
 import zipfile
 from pathlib import Path
 
@@ -31,8 +32,7 @@ SESSION_KEY = "directory_imports"
 
 
 def may_import(user) -> bool:
-    return selectors.is_academie_staff(user) or School.objects.filter(
-        pk__in=selectors.directed_school_ids(user)).exists()
+    return selectors.is_academie_staff(user) or selectors.directs_a_school(user)
 
 
 def upload_root() -> Path:
@@ -106,8 +106,23 @@ def _safe_name(name: str) -> str:
     return name
 
 
+PENDING_SECONDS = 24 * 3600
+
+
+def _purge_forgotten() -> None:
+    """Uploads never confirmed (she closed the tab) are deleted after a day."""
+    root = upload_root()
+    if not root.is_dir():
+        return
+    limit = time.time() - PENDING_SECONDS
+    for folder in root.iterdir():
+        if folder.is_dir() and folder.stat().st_mtime < limit:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def _store(files, folder: Path) -> None:
     """Write the uploaded files (a ZIP is unpacked: its XML and CSV files, flat)."""
+    _purge_forgotten()
     folder.mkdir(parents=True)
     limit = settings.DIRECTORY_IMPORT_UPLOAD_MAX_BYTES
     for f in files:
@@ -135,7 +150,8 @@ def import_view(request):
     if not may_import(request.user):
         raise Http404
     pending = request.session.get(SESSION_KEY, {})
-    context = {"report": None}
+    context = {"report": None, "header_title": "Import de l'annuaire",
+               "page_title": "Import de l'annuaire", "header_icon": "download"}
     if request.method == "POST" and request.POST.get("token"):
         token = request.POST["token"]
         job = pending.pop(token, None)

@@ -208,6 +208,16 @@ def directed_school_ids(user: User, at=None):
     ).values("school_id")
 
 
+def directs_a_school(user: User) -> bool:
+    """She is director of publication in office somewhere (memoised on the user for the
+    request: the admin menu asks for several of its items)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if not hasattr(user, "_directs_a_school"):
+        user._directs_a_school = directed_school_ids(user).exists()
+    return user._directs_a_school
+
+
 def user_schools(user: User) -> list[School]:
     return list(School.objects.filter(pk__in=user_school_ids(user)).order_by("name"))
 

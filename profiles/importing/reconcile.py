@@ -281,7 +281,8 @@ class SchoolImport:
             return person["key"]
         changes = {}
         for name in ("first_name", "last_name"):
-            if person[name] and person[name] != row[name]:
+            # « MARTIN » in ONDE is « Martin » here: only a real change of name counts.
+            if person[name] and normalise(person[name]) != normalise(row[name]):
                 changes[name] = person[name][:150]
         if person.get("email") and person["email"].lower() != (row["email"] or "").lower():
             changes["email"] = person["email"][:254]

@@ -142,6 +142,11 @@ def test_a_new_complete_export_moves_ends_and_hands_over(directory, tmp_path):
     assert current(lea, kind=K.PUPIL).get().school_class.name == "CE1"
     ended = Attachment.objects.get(user=lea, kind=K.PUPIL, ended_at__isnull=False)
     assert ended.school_class.name == "CP A"  # kept as history
+    from profiles.personal_data import export_account, export_attachments
+
+    rows = export_attachments(lea)  # « Mes données » shows it, with its end
+    assert [r["fin"] is not None for r in rows] == [True, False]
+    assert export_account(lea)["date_de_naissance"] == "2019-03-12"
     emma = user("E2")
     assert current(emma, kind=K.PUPIL).get().school.uai == UAI_B
     assert current(user("R3"), kind=K.GUARDIAN, pupil=emma).exists()  # her guardian follows her
@@ -309,3 +314,65 @@ def test_the_command_reports_and_fails_on_a_failed_school(directory, tmp_path):
     (broken / "ENT2D_Complet_20260901_Eleve_0000.xml").write_text("<ficAlimMENESR><addRequest>")
     with pytest.raises(CommandError, match="rien n'est écrit"):
         call_command("import_aaf", str(broken), "--apply", "--no-progress", stdout=StringIO())
+
+
+def _signature(school):
+    """What the directory and the derived rights say of a school, by people's names."""
+    def name(u):
+        return f"{u.first_name} {u.last_name}" if u else ""
+
+    current = Attachment.objects.current().select_related("user", "pupil", "school_class")
+    pupils = {a.user_id for a in current.filter(school=school, kind=K.PUPIL)}
+    attachments = sorted(
+        (a.kind, a.school_class.name if a.school_class else "", name(a.user), name(a.pupil) or "")
+        for a in current.filter(school=school) | current.filter(kind=K.GUARDIAN, pupil_id__in=pupils)
+    )
+    groups = sorted(
+        (sg.kind, sorted(name(u) for u in sg.group.user_set.all()))
+        for sg in SpaceGroup.objects.filter(school=school).select_related("group")
+    )
+    dp = sorted(name(g.user) for g in RoleGrant.objects.current().filter(school=school))
+    profiles = sorted((name(a.user), sorted(a.user.ent_profiles.values_list("profile", flat=True)))
+                      for a in current.filter(school=school))
+    return attachments, groups, dp, profiles
+
+
+def test_rights_after_an_import_are_those_of_the_same_changes_made_through_the_services(
+    directory, tmp_path,
+):
+    from pages.services import space_ensure_for_school
+    from profiles import services
+    from tests.factories import SchoolClassFactory, SchoolFactory, UserFactory
+    from tests.profiles.import_world import uai
+
+    e = first_export()
+    e.schools, e.staff = e.schools[:1], e.staff[:2]
+    e.pupils = [p for p in e.pupils if p.uai == UAI_A]
+    e.guardians = [g for g in e.guardians if g.id != "R1"] + [
+        GuardianRec("R1", "Martin", "Claire", "claire.martin@example.org", ["E1"])]
+    _import(tmp_path, e)
+
+    # The same school, made by hand through the services (as the admin does).
+    twin = SchoolFactory(uai=uai("0311020"), collectivity=directory.commune)
+    space_ensure_for_school(twin)
+    cpa = SchoolClassFactory(school=twin, name="CP A", level="CP")
+    ce1 = SchoolClassFactory(school=twin, name="CE1", level="CE1")
+    P_ = NationalProfile
+    sophie = UserFactory(first_name="Sophie", last_name="Bernard", profiles=[P_.DIRECTOR, P_.TEACHER])
+    marc = UserFactory(first_name="Marc", last_name="Petit", profiles=[P_.TEACHER])
+    services.attachment_add(user=sophie, kind=K.DIRECTOR, school=twin)
+    services.attachment_add(user=sophie, kind=K.TEACHER, school=twin)
+    services.attachment_add(user=marc, kind=K.TEACHER, school=twin)
+    services.attachment_add(user=marc, kind=K.TEACHER, school=twin, school_class=cpa)
+    kids = {}
+    for first, last, klass in (("Léa", "Martin", cpa), ("Emma", "Durand", ce1), ("Lina", "Nguyen", cpa)):
+        kids[first] = UserFactory(first_name=first, last_name=last, profiles=[P_.PUPIL])
+        services.attachment_add(user=kids[first], kind=K.PUPIL, school_class=klass)
+    for first, last, child in (("Claire", "Martin", "Léa"), ("Paul", "Martin", "Léa"),
+                               ("Nadia", "Durand", "Emma"), ("Linh", "Nguyen", "Lina")):
+        parent = UserFactory(first_name=first, last_name=last, profiles=[P_.PARENT])
+        services.attachment_add(user=parent, kind=K.GUARDIAN, pupil=kids[child])
+
+    imported = _signature(directory.school_a)
+    assert imported == _signature(twin)
+    assert imported[2] == ["Sophie Bernard"] and len(imported[0]) == 11
