@@ -116,6 +116,9 @@ LABELS = {
     "role": "Rôle", "debut": "Début", "fin": "Fin", "version": "Version",
     "acceptee_le": "Acceptée le", "demande": "Demande", "ecole": "École", "etat": "État",
     "reponse": "Réponse", "deposee_le": "Déposée le", "close_le": "Close le",
+    "date_de_naissance": "Date de naissance", "identifiant_national": "Identifiant national (AAF)",
+    "autorisation_associations": "Autorisation associations", "autorisation_photos": "Autorisation photos",
+    "emis_le": "Émis le", "valable_jusqu_au": "Valable jusqu'au", "utilise_le": "Utilisé le",
 }
 
 
@@ -131,6 +134,8 @@ def export_account(user) -> dict:
         "compte_cree_le": _dt(user.date_joined),
         "derniere_connexion": _dt(user.last_login),
         "actif": user.is_active,
+        "date_de_naissance": user.birth_date.isoformat() if user.birth_date else None,
+        "identifiant_national": user.national_id,
     }
 
 
@@ -153,6 +158,9 @@ def export_attachments(user) -> list:
             "annee_scolaire": a.school_year,
             "structure": a.target_label,
             "depuis": _dt(a.created_at),
+            "fin": _dt(a.ended_at),
+            **({"autorisation_associations": a.association_consent,
+                "autorisation_photos": a.photo_consent} if a.kind == Attachment.Kind.PUPIL else {}),
         }
         for a in rows
     ]
@@ -191,6 +199,17 @@ def export_data_requests(user) -> list:
             "close_le": _dt(r.closed_at),
         }
         for r in rows
+    ]
+
+
+def export_activation_codes(user) -> list:
+    """When codes were printed for her and whether one served (never the code, which is
+    not kept, nor its hash)."""
+    rows = user.activation_codes.order_by("created_at", "pk")
+    return [
+        {"emis_le": _dt(c.created_at), "valable_jusqu_au": _dt(c.expires_at),
+         "utilise_le": _dt(c.used_at)}
+        for c in rows
     ]
 
 
@@ -355,5 +374,7 @@ def register_profiles_parts() -> None:
                          export_charter_acceptances, order=40, labels=LABELS),
         PersonalDataPart("data_requests", "Demandes relatives aux données",
                          export_data_requests, order=50, labels=LABELS),
+        PersonalDataPart("activation_codes", "Codes d'activation du compte",
+                         export_activation_codes, order=55, labels=LABELS),
     ):
         registry.register(part)

@@ -139,6 +139,9 @@ class AafReader:
         self.staging = staging
         self.jointure_uai: dict[str, str] = {}
         self.seen: dict[str, set] = {"pupil": set(), "guardian": set()}
+        # The classes a structure record declares (`ENTStructureClasses`, « code$libellé »),
+        # when it declares them: a pupil or a teacher in another class of it is refused.
+        self.declared_classes: dict[str, set[str]] = {}
 
     def uai_of(self, value: str) -> str:
         value = value.split("$", 1)[0].strip()
@@ -207,6 +210,9 @@ class AafReader:
             return
         if jointure:
             self.jointure_uai[jointure] = uai
+        if attributes.get("ENTStructureClasses"):
+            self.declared_classes[uai] = {
+                v.split("$")[0].strip() for v in attributes["ENTStructureClasses"]}
         self.staging.insert("school", [(
             uai, jointure, _first(attributes, "ENTStructureNomCourant"),
             _first(attributes, "ENTStructureTypeStruct"), _first(attributes, "ENTServAcAcademie"),
@@ -239,6 +245,8 @@ class AafReader:
             reason = "date de naissance illisible (attendu : JJ/MM/AAAA)."
         elif not code:
             reason = "classe manquante ou illisible (ENTPersonClasses)."
+        elif code not in self.declared_classes.get(uai, {code}):
+            reason = f"classe « {code} » inconnue de l'école {uai} (absente de ENTStructureClasses)."
         if reason:
             self.staging.refuse(file, place, f"élève {key} : {reason}", uai=uai, kind="pupil", key=key)
             return
@@ -279,8 +287,14 @@ class AafReader:
             parts = value.split("$")
             uai = self.uai_of(parts[0]) or home
             if len(parts) > 3 and parts[3].strip():
-                label = (parts[4].strip() if len(parts) > 4 else "") or parts[3].strip()
-                classes.setdefault(uai, []).append((parts[3].strip(), label))
+                code = parts[3].strip()
+                label = (parts[4].strip() if len(parts) > 4 else "") or code
+                if code not in self.declared_classes.get(uai, {code}):
+                    self.staging.refuse(file, place, f"personnel {key} : classe « {code} » inconnue "
+                                        f"de l'école {uai} : ce rattachement est ignoré.",
+                                        uai=uai, kind="staff_class", key=key)
+                    continue
+                classes.setdefault(uai, []).append((code, label))
         directed = set()
         for value in attributes.get("ENTEnsFonctionDir", []):
             if value.lower() in TRUE_VALUES:

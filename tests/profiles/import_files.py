@@ -15,6 +15,7 @@ class SchoolRec:
     commune: str = "31555"
     circonscription: str = "Toulouse Centre"
     request: str = "addRequest"
+    classes: list[tuple[str, str]] = field(default_factory=list)  # ENTStructureClasses, if any
 
 
 @dataclass
@@ -78,6 +79,8 @@ def write_aaf(folder: Path, *, schools=(), pupils=(), guardians=(), staff=(), mo
             _attr("ENTStructureNomCourant", s.name), _attr("ENTStructureTypeStruct", "ECOLE"),
             _attr("ENTServAcAcademie", "TOULOUSE"), _attr("ENTEcoleCirconscription", s.circonscription),
             _attr("ENTEcoleCommune", s.commune),
+            *([_attr("ENTStructureClasses", *[f"{c}${label}" for c, label in s.classes])]
+              if s.classes else []),
         ]) for s in schools],
         "Eleve": [_record(p.request, "categoriePersonne", "Eleve", p.id, [
             _attr("ENTPersonJointure", p.id), _attr("ENTEleveINE", f"INE{p.id}"),

@@ -81,3 +81,26 @@ def test_bad_records_are_refused_one_by_one(imported, tmp_path):
     assert not User.objects.filter(national_id__in=["E7", "E8", "R9"]).exists()
     # Nothing else moved: the refused records were about nobody already imported.
     assert not Attachment.objects.filter(ended_at__isnull=False).exists()
+
+
+def test_a_class_the_school_does_not_declare_is_refused(imported, tmp_path):
+    e = first_export()
+    e.schools[0].classes = [("CPA", "CP A"), ("CE1", "CE1")]
+    e.pupils[0].class_code = "CM9"  # Léa in a class Jean Jaurès does not have
+    e.staff[1].classes = [("CPA", "CP A"), ("ZZZ", "Fantôme")]
+    report = _import(tmp_path, e, name="second")
+    text = report.as_text()
+    assert "élève E1 : classe « CM9 » inconnue de l'école" in text
+    assert "personnel P2 : classe « ZZZ » inconnue" in text
+    lea = User.objects.get(national_id="E1")
+    assert Attachment.objects.current().get(user=lea, kind="pupil").school_class.name == "CP A"
+    assert not Attachment.objects.filter(ended_at__isnull=False).exists()
+
+
+def test_a_2_gb_aaf_file_is_refused_without_being_read(imported, tmp_path):
+    folder = _folder(tmp_path)
+    with open(folder / ELEVE, "wb") as f:
+        f.truncate(2 * 1024 ** 3)  # sparse: 2 GB of NUL bytes, refused at the first byte
+    report = run_import(kind="aaf", folder=folder, apply=True)
+    assert "XML mal formé" in report.fatal
+    assert snapshot() == imported
