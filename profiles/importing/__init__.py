@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError
+from django.db import DatabaseError, connection, transaction
 
 from profiles import selectors
 from profiles.importing.aaf import read_aaf
@@ -128,20 +128,48 @@ def run_import(*, kind: str, folder, uai: str | None = None, school_year: str | 
     return report
 
 
+# Two imports applied at the same time (the nightly delta and a director's upload, or
+# two uploads) are serialised: each school's plan is computed *inside* its transaction,
+# after this lock, so that it never rests on what the other import is changing (two
+# ONDE imports would otherwise both create the same new pupil, who has no national key).
+# PostgreSQL: a transaction-level advisory lock; SQLite: every write transaction starts
+# with BEGIN IMMEDIATE (portal/settings.py), which serialises the writers already.
+IMPORT_LOCK = 0x414146  # « AAF »
+
+
+def _serialise_imports() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
+
+
+def _plan_and_apply(job: SchoolImport) -> None:
+    with transaction.atomic():
+        _serialise_imports()
+        job.plan()
+        if job.report.status == "failed":
+            return
+        if job.report.changed:
+            job.apply()
+        else:
+            job.report.status = "unchanged"  # nothing written, not even the audit log
+
+
 def _one_school(run: ImportRun, uai: str, apply: bool) -> SchoolReport:
     job = SchoolImport(run, uai)
     try:
-        job.plan()
-        if job.report.status != "failed" and apply:
-            if job.report.changed:
-                job.apply()
-            else:
-                job.report.status = "unchanged"  # nothing written, not even the audit log
-    except ValidationError as exc:
+        if apply:
+            _plan_and_apply(job)
+        else:
+            job.plan()
+    except (ValidationError, DatabaseError) as exc:
+        # Rolled back: the accounts it created do not exist for the next schools either.
+        for key in job.new_users:
+            run.created.pop(key, None)
         job.report.status = "failed"
-        job.report.error = "; ".join(exc.messages)
-    except DatabaseError as exc:
-        logger.exception("Import de l'annuaire : échec de l'école %s", uai)
-        job.report.status = "failed"
-        job.report.error = f"erreur de la base de données ({exc.__class__.__name__}) : {exc}"
+        if isinstance(exc, ValidationError):
+            job.report.error = "; ".join(exc.messages)
+        else:
+            logger.exception("Import de l'annuaire : échec de l'école %s", uai)
+            job.report.error = f"erreur de la base de données ({exc.__class__.__name__}) : {exc}"
     return job.report
