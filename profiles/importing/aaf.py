@@ -153,6 +153,8 @@ class AafReader:
         for kind, path in files:
             self.staging.files.append(path.name)
             self.staging.kinds.add(kind)
+            if kind == "PersEducNat":
+                self.staging.kinds.add("PersEducNat:classes")
             reader = getattr(self, f"_read_{kind.lower()}")
             rows: dict[str, list] = {}
             for request, operational, identifier, attributes, number in _records(path):

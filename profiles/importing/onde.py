@@ -265,6 +265,8 @@ def _read_guardians(staging, uai, classes, path, header, rows) -> None:
 
 def _read_teachers(staging, uai, classes, path, header, rows) -> None:
     columns = _columns(path.name, header, TEACHER_COLUMNS, TEACHER_OPTIONAL)
+    if "class_label" in columns:
+        staging.kinds.add("PersEducNat:classes")
     staff, staff_classes = {}, []
     for line, row in rows:
         place = f"ligne {line}"

@@ -471,8 +471,11 @@ class SchoolImport:
             self.counts["staff_arrived"] += 1
         staff_read = "PersEducNat" in staging.kinds
         deleted_staff = self.run.deleted_staff
+        # An ONDE teachers' file without its « Classe » column says nothing of classes.
+        classes_read = staff_read and "PersEducNat:classes" in staging.kinds
         for key, a in existing_staff.items():
-            if key in wanted_staff:
+            if key in wanted_staff or (key[2] is not None and not classes_read
+                                       and a.user_id not in deleted_staff):
                 continue
             if (complete and staff_read and "staff" not in protected_kinds
                     and a.user_id not in protected_users) or a.user_id in deleted_staff:

@@ -197,3 +197,19 @@ def test_the_command_needs_the_school_and_reports(directory, tmp_path):
         call_command("import_onde", str(folder), "--uai", uai("0319999"), "--no-progress",
                      stdout=StringIO())
     assert TEACHER_HEADER and GUARDIAN_HEADER  # the writers' headers are ONDE's
+
+
+def test_a_teachers_file_without_classes_keeps_the_teachers_classes(directory, tmp_path):
+    run(onde(tmp_path))
+    julie = User.objects.get(last_name="PETIT")
+    header = [h for h in TEACHER_HEADER if h != "Classe"]
+    teachers = [t[:5] for t in TEACHERS]
+    report = run(onde(tmp_path, name="noclass", teachers=teachers, teacher_header=header))
+    assert report.ok and report.schools[0].status == "unchanged", report.as_text()
+    assert Attachment.objects.current().filter(user=julie, school_class__name="CP Mme Petit").exists()
+    # With the column, a teacher who no longer has a class loses it (and keeps her school).
+    teachers = [TEACHERS[0], ("Mme", "PETIT", "Julie", "julie.petit@ac-toulouse.fr", "Non", "")]
+    report = run(onde(tmp_path, name="moved", teachers=teachers))
+    assert report.schools[0].counts["staff_left"] == 1
+    assert not Attachment.objects.current().filter(user=julie, school_class__isnull=False).exists()
+    assert Attachment.objects.current().filter(user=julie, kind=K.TEACHER).exists()
