@@ -6,11 +6,8 @@ child's record refuses the associations, receives nothing.
 The demo is loaded once for the module, inside a transaction rolled back at its end
 (the pattern of test_seed_demo_publications.py); each test runs in its own savepoint."""
 
-import pytest
 from django.apps import apps
-from django.core.cache import cache
 from django.core.management import call_command
-from django.db import transaction
 from wagtail.models import ModelLogEntry
 
 from moderation import selectors
@@ -31,17 +28,6 @@ APPROVED = "Réunion du conseil local jeudi 18 h"
 PENDING_J = "Bourse aux livres samedi matin"
 REJECTED = "Soutenez notre liste aux municipales"
 PENDING_F = "Loto de l'école le 12"
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        with transaction.atomic():
-            cache.clear()
-            call_command("seed_demo", "--force", verbosity=0)
-            yield
-            transaction.set_rollback(True)
-    cache.clear()
 
 
 def user(username) -> User:

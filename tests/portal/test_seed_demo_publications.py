@@ -8,9 +8,6 @@ each test runs in its own savepoint."""
 import html
 
 import pytest
-from django.core.cache import cache
-from django.core.management import call_command
-from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Page, PageLogEntry, WorkflowState
 
@@ -57,17 +54,6 @@ JAURES = "/ecoles/ecole-elementaire-jean-jaures-toulouse/"
 NEWS_J = JAURES + "actualites/"
 NEWS_F = "/ecoles/ecole-primaire-jules-ferry-albi/actualites/"
 NEWS_T = "/communes/toulouse/actualites/"
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        with transaction.atomic():
-            cache.clear()
-            call_command("seed_demo", "--force", verbosity=0)
-            yield
-            transaction.set_rollback(True)
-    cache.clear()
 
 
 def label(page) -> str:
