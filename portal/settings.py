@@ -174,7 +174,9 @@ RATE_LIMITS = {
     "data_request_user": (5, 24 * 3600),  # RGPD requests per user per day
     "association_submit": (20, 24 * 3600),  # messages an association member submits per day
     # Account activations tried per client address per hour (/activer/, every attempt counts).
-    "activation_ip": (env_int("ACTIVATION_LIMIT_PER_IP", 20), 3600),
+    # A class activating together shares the school's one address: 120 leaves room for a
+    # class and its typos; codes have 50 bits, so this is no help to a guesser.
+    "activation_ip": (env_int("ACTIVATION_LIMIT_PER_IP", 120), 3600),
 }
 # One password reset: the portal's (rate-limited); Wagtail's admin one is switched off.
 WAGTAIL_PASSWORD_RESET_ENABLED = False

@@ -36,7 +36,7 @@ from wagtail.log_actions import log
 from portal.actor import acting_as
 from profiles import privileges
 from profiles.models import ActivationCode, Attachment, School, SchoolClass, User
-from profiles.selectors import directed_school_ids, is_academie_staff
+from profiles.selectors import directed_school_ids, directs_a_school, is_academie_staff
 
 # No 0/O, 1/I/L: what is read on paper is typed back without hesitation.
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -96,15 +96,12 @@ def new_code() -> str:
 
 
 def may_issue_codes(user) -> bool:
-    """Académie staff, and directors of publication in office (memoised on the user for
-    the request: the admin menu asks on every admin page)."""
+    """Académie staff, and directors of publication in office. Both answers are memoised
+    on the user for the request and shared with the other admin menu items (the admin
+    menu asks on every admin page: one query for the whole menu)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    cached = getattr(user, "_may_issue_activation_codes", None)
-    if cached is None:
-        cached = is_academie_staff(user) or directed_school_ids(user).exists()
-        user._may_issue_activation_codes = cached
-    return cached
+    return is_academie_staff(user) or directs_a_school(user)
 
 
 def issuable_schools(user):

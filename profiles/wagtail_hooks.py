@@ -6,8 +6,9 @@ admin validates, audits and re-derives rights exactly like every other door."""
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
+from django.urls import include, path, reverse
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
@@ -20,7 +21,7 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import DeleteView as SnippetDeleteView, SnippetViewSet
 
-from profiles import selectors, services
+from profiles import activation, activation_admin, selectors, services
 from profiles.forms import DataRequestCloseForm
 from profiles.models import (
     Academie,
@@ -374,6 +375,9 @@ def register_directory_log_actions(actions):
     actions.register_action(
         "profiles.data_request_close", "Réponse à une demande RGPD", "Demande RGPD traitée"
     )
+    actions.register_action(
+        "profiles.activation_codes", "Impression de codes d'activation", "Codes d'activation émis"
+    )
 
 
 # --- The charter: a snippet with drafts, revisions and publication --------------
@@ -512,3 +516,29 @@ class DataRequestViewSet(ModelViewSet):
 @hooks.register("register_admin_viewset")
 def register_data_requests():
     return DataRequestViewSet("demandes-rgpd")
+
+
+# --- Activation codes (« Codes d'activation », profiles/activation_admin.py) ------------
+
+
+@hooks.register("register_admin_urls")
+def register_activation_codes_urls():
+    return [path("codes-activation/", include((activation_admin.urlpatterns, "profiles_activation"),
+                                              namespace="profiles_activation"))]
+
+
+class ActivationCodesMenuItem(MenuItem):
+    """Shown to those who may print codes: directors of publication in office, académie staff."""
+
+    def is_shown(self, request):
+        return activation.may_issue_codes(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_activation_codes_menu_item():
+    return ActivationCodesMenuItem("Codes d'activation", reverse("profiles_activation:index"),
+                                   icon_name="key", order=265)
+
+
+# « Import de l'annuaire » (upload, dry run, confirm): its hooks live beside its views.
+from profiles import import_admin  # noqa: E402, F401

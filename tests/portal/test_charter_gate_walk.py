@@ -16,11 +16,12 @@ from profiles.models import NationalProfile as P
 from tests.factories import CharterFactory, UserFactory
 
 # Reachable without the charter: the charter, login, logout, legal pages, the portal's
-# password reset, and Wagtail's own login/logout/password-reset screens. Written here
-# independently of the middleware's list, so that a change to either is noticed.
+# password reset, the account activation (the charter comes at the first login), and
+# Wagtail's own login/logout/password-reset screens. Written here independently of the
+# middleware's list, so that a change to either is noticed.
 EXPECTED_EXEMPT_PATHS = {
     "/charte/", "/connexion/", "/deconnexion/", "/mentions-legales/", "/donnees-personnelles/",
-    "/accessibilite/", "/admin/login/", "/admin/logout/",
+    "/accessibilite/", "/admin/login/", "/admin/logout/", "/activer/",
 }
 EXPECTED_EXEMPT_PREFIXES = ("/admin/password_reset/", "/mot-de-passe-oublie/", "/static/")
 
