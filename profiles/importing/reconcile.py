@@ -19,11 +19,12 @@ The rules (docs/ARCHITECTURE.md, « Import de l'annuaire »):
 """
 
 import re
+import secrets
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -274,7 +275,9 @@ class SchoolImport:
                     email=(person.get("email") or "")[:254],
                     national_id=person["national_id"] or None,
                     birth_date=person.get("birth_date") or None,
-                    password=make_password(None),
+                    # What make_password(None) gives (an unusable password), without its
+                    # 40 calls to secrets.choice: a quarter of a dry run's time at scale.
+                    password=UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(30),
                 )
                 self.new_users[person["key"]] = user
             self.profiles.add((person["key"], profile))
