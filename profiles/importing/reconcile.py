@@ -31,7 +31,7 @@ from django.utils import timezone
 from wagtail.log_actions import log
 
 from profiles import derivation, services
-from profiles.importing.staging import DELETE, Refusal, Staging, normalise, person_key
+from profiles.importing.staging import DELETE, Refusal, Staging, chunks, normalise, person_key
 from profiles.models import (
     Attachment,
     Circonscription,
@@ -108,12 +108,6 @@ def level_of(*values: str) -> str:
     return SchoolClass.Level.MULTI
 
 
-def _chunks(items, size=CHUNK):
-    items = list(items)
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
 def _slug(text: str) -> str:
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c)).lower()
@@ -134,7 +128,7 @@ def assign_usernames(people: list[User]) -> None:
                          for n in range(round_ * 10 + 1, round_ * 10 + 11)]
         names = {name for names in wanted.values() for name in names}
         taken = set()
-        for chunk in _chunks(names, 900):
+        for chunk in chunks(names, 900):
             taken |= set(User.objects.filter(username__in=chunk).values_list("username", flat=True))
         left = []
         for i in pending:
@@ -174,7 +168,7 @@ class SchoolImport:
 
     def _users_by_national_id(self, keys) -> dict[str, dict]:
         found = {}
-        for chunk in _chunks(sorted(set(keys))):
+        for chunk in chunks(sorted(set(keys))):
             for row in User.objects.filter(national_id__in=chunk).values(
                 "pk", "national_id", "first_name", "last_name", "email", "birth_date"
             ):
@@ -241,7 +235,7 @@ class SchoolImport:
         ):
             emails = sorted({p["email"] for p in people if p["email"]})
             by_email = {}
-            for chunk in _chunks(emails):
+            for chunk in chunks(emails):
                 for row in User.objects.annotate(mail=Lower("email")).filter(
                     mail__in=chunk, ent_profiles__profile__in=profiles
                 ).distinct().values(*fields, "mail"):
@@ -367,7 +361,7 @@ class SchoolImport:
         existing_ids = [v for v in pupil_ids.values() if isinstance(v, int)]
         current = Attachment.objects.current(year, at=now)
         their_attachments = {}
-        for chunk in _chunks(existing_ids):
+        for chunk in chunks(existing_ids):
             for a in current.filter(kind=K.PUPIL, user_id__in=chunk):
                 their_attachments[a.user_id] = a
         here = {a.user_id: a for a in current.filter(kind=K.PUPIL, school_id=sid)}
@@ -429,7 +423,7 @@ class SchoolImport:
                         if g in guardian_ids and p in pupil_ids}
         concerned = set(staged_pupils) | gone_for_good
         existing_links = {}
-        for chunk in _chunks(concerned):
+        for chunk in chunks(concerned):
             for a in current.filter(kind=K.GUARDIAN, pupil_id__in=chunk):
                 existing_links[(a.user_id, a.pupil_id)] = a
         for pair in sorted(wanted_links - set(existing_links), key=str):
@@ -590,7 +584,7 @@ class SchoolImport:
             if self.class_updates:
                 SchoolClass.objects.bulk_update(self.class_updates, ["code", "level", "name"])
             # Ends first: a pupil changing class has one open attachment at a time.
-            for chunk in _chunks(sorted(self.ends)):
+            for chunk in chunks(sorted(self.ends)):
                 Attachment.objects.filter(pk__in=chunk).update(ended_at=self.now)
             if self.consent_updates:
                 Attachment.objects.bulk_update(
@@ -658,13 +652,13 @@ class ImportRun:
         keys = {k for (k,) in self.staging.db.execute("SELECT key FROM pupil WHERE action = 'delete'")}
         staff = {k for (k,) in self.staging.db.execute("SELECT key FROM staff WHERE action = 'delete'")}
         uais = set()
-        for chunk in _chunks(sorted(keys)):
+        for chunk in chunks(sorted(keys)):
             for uid, school_id, uai in Attachment.objects.current(self.school_year, at=self.now).filter(
                 kind=K.PUPIL, user__national_id__in=chunk
             ).values_list("user_id", "school_id", "school__uai"):
                 self.deleted_pupils.setdefault(school_id, set()).add(uid)
                 uais.add(uai)
-        for chunk in _chunks(sorted(staff)):
+        for chunk in chunks(sorted(staff)):
             for uid, uai in Attachment.objects.current(self.school_year, at=self.now).filter(
                 kind__in=STAFF_KINDS, user__national_id__in=chunk
             ).values_list("user_id", "school__uai"):

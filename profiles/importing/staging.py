@@ -111,9 +111,6 @@ class Staging:
         self.db.execute("INSERT INTO refusal VALUES (?, ?, ?, ?, ?, ?)",
                         (file, place, reason, uai, kind, key))
 
-    def exists(self, table: str, key: str) -> bool:
-        return self.db.execute(f"SELECT 1 FROM {table} WHERE key = ?", (key,)).fetchone() is not None
-
     # --- reading, one school at a time ---------------------------------------------
 
     def school_uais(self) -> list[str]:
@@ -131,7 +128,7 @@ class Staging:
     def pupil_elsewhere(self, keys: list[str], uai: str) -> set[str]:
         """Which of these pupils the import places in another school (a school change)."""
         found = set()
-        for chunk in _chunks(keys, 500):
+        for chunk in chunks(keys):
             marks = ",".join("?" * len(chunk))
             found |= {k for (k,) in self.db.execute(
                 f"SELECT key FROM pupil WHERE key IN ({marks}) AND uai != ? AND action != ?",
@@ -197,7 +194,8 @@ class Staging:
         return rows[0] if rows else None
 
 
-def _chunks(items, size):
+def chunks(items, size: int = 500):
+    """`items` in lists of at most `size` (IN lists of a bounded length, on both databases)."""
     items = list(items)
     for start in range(0, len(items), size):
         yield items[start:start + size]
