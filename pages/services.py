@@ -102,10 +102,35 @@ def _unique_slug(parent: Page, base: str, fallback_suffix: str, *, page: Page | 
     return f"{slug[:190]}-{slugify(fallback_suffix)}"
 
 
-def _space_collection(title: str) -> Collection:
+# The spaces' media collections sit below two structural collections, one for the
+# schools and one for the collectivities, each named « <UAI or SIRET> — <space> ».
+SPACE_COLLECTION_PARENTS = {"school": "Espaces des écoles", "collectivity": "Espaces des collectivités"}
+
+
+def space_collection_name(structure, title: str) -> str:
+    """The name of a space's collection: the structure's identifier first.
+
+    Wagtail keeps sibling collections sorted by name (`node_order_by`), and
+    treebeard inserts a new one at its place by moving every sibling after it
+    (one UPDATE each) — for the académie's 4,000 schools created by UAI, a first
+    import made millions of them, the queries per new school growing with the
+    schools already there. With the UAI (or SIRET) first, the import's order is
+    the collections' order: each new one is appended; a rename keeps its place
+    (treebeard does not move a renamed node, and the identifier does not change);
+    and the admin lists them by UAI, grouped by département."""
+    ident = structure.uai if isinstance(structure, School) else structure.siret
+    return f"{ident} — {title}"[:255]
+
+
+def _space_collection(structure, title: str) -> Collection:
+    kind = "school" if isinstance(structure, School) else "collectivity"
     root = Collection.get_first_root_node()
-    existing = root.get_children().filter(name=title).first()
-    return existing or root.add_child(name=title)
+    parent = root.get_children().filter(name=SPACE_COLLECTION_PARENTS[kind]).first()
+    if parent is None:
+        parent = root.add_child(name=SPACE_COLLECTION_PARENTS[kind])
+    name = space_collection_name(structure, title)
+    existing = parent.get_children().filter(name=name).first()
+    return existing or parent.add_child(name=name)
 
 
 @transaction.atomic
@@ -123,7 +148,7 @@ def space_ensure_for_school(school: School) -> SchoolSpacePage:
                 title=title,
                 slug=_unique_slug(index, f"{school.name} {school.city}", school.uai),
                 school=school,
-                collection=_space_collection(f"{title} — {school.uai}"),
+                collection=_space_collection(school, title),
             )
         )
     news_index_ensure(space)
@@ -143,7 +168,7 @@ def space_ensure_for_collectivity(collectivity: Collectivity) -> CollectivitySpa
                 title=collectivity.name,
                 slug=_unique_slug(index, collectivity.name, collectivity.insee_code),
                 collectivity=collectivity,
-                collection=_space_collection(f"{collectivity.name} — {collectivity.siret}"),
+                collection=_space_collection(collectivity, collectivity.name),
             )
         )
     news_index_ensure(space)
@@ -172,6 +197,8 @@ def space_follow_structure(structure):
             return (space_ensure_for_school if is_school else space_ensure_for_collectivity)(structure)
         if space.title != space.expected_title():
             _space_rename(space, structure)
+        elif space.collection_id:
+            _space_collection_follow(space, structure)  # a new UAI or SIRET
     elif space is not None and space.live:
         _space_archive(space)
     rights_sync_structure(structure)
@@ -184,9 +211,22 @@ def _space_rename(space, structure) -> None:
     space.slug = _unique_slug(space.get_parent(), base, suffix, page=space)
     space.save()  # the title follows the structure in SpacePage.save()
     if space.collection_id:
-        ident = structure.uai if isinstance(structure, School) else structure.siret
-        space.collection.name = f"{space.title} — {ident}"[:255]
-        space.collection.save(update_fields=["name"])
+        _space_collection_follow(space, structure)
+
+
+def _space_collection_follow(space, structure) -> None:
+    """Rename the space's collection after its space or its identifier; a new
+    identifier moves it to its place among its siblings (sorted by name, which
+    treebeard's later inserts rely on)."""
+    collection = space.collection
+    name = space_collection_name(structure, space.title)
+    if collection.name == name:
+        return
+    moved = collection.name.split(" — ", 1)[0] != name.split(" — ", 1)[0]
+    collection.name = name
+    collection.save(update_fields=["name"])
+    if moved:
+        collection.move(collection.get_parent(), pos="sorted-child")
 
 
 def _space_archive(space) -> None:

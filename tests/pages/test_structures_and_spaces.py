@@ -164,3 +164,71 @@ def test_a_director_cannot_close_her_school_in_the_admin(client, world):
     assert Role.DIRECTOR_OF_PUBLICATION in set(
         RoleGrant.objects.current().filter(school=world.school_j).values_list("role", flat=True)
     )
+
+
+def _create_school(name, circonscription, collectivity, digits=None):
+    from profiles.validators import uai_check_letter
+
+    digits = digits or f"031{School.objects.count() + 5000:04d}"
+    return services.structure_create(
+        model=School, uai=digits + uai_check_letter(digits), name=name, city="Albi",
+        collectivity=collectivity, circonscription=circonscription,
+    )
+
+
+def _school_collections():
+    from wagtail.models import Collection
+
+    from pages.services import SPACE_COLLECTION_PARENTS
+
+    parent = Collection.objects.get(depth=2, name=SPACE_COLLECTION_PARENTS["school"])
+    assert Collection.find_problems() == ([], [], [], [], [])
+    assert parent.numchild == parent.get_children().count()
+    return parent, [c.name for c in parent.get_children()]
+
+
+def test_creating_a_space_costs_the_same_however_many_collections_exist(world):
+    """The académie's first import creates 4,000 spaces, by UAI: a new space's
+    collection must not move the collections already there (Wagtail's sorted insert
+    moved every sibling after it by name, one UPDATE each), so a school whose name
+    sorts first costs the same with 2 or 12 collections after it by name."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    circonscription, collectivity = CirconscriptionFactory(), world.commune_a
+
+    def cost(name):
+        with CaptureQueriesContext(connection) as ctx:
+            _create_school(name, circonscription, collectivity)
+        return len(ctx.captured_queries)
+
+    for i in range(2):
+        _create_school(f"Zola {i}", circonscription, collectivity)
+    few = cost("Abbaye")
+    for i in range(10):
+        _create_school(f"Zénith {i}", circonscription, collectivity)
+    many = cost("Abeille")
+    assert many == few
+    parent, names = _school_collections()
+    assert names == sorted(names)
+    assert names[-1] == f"{School.objects.get(name='Abeille').uai} — Abeille (Albi)"
+    # A collection made by hand among them still finds its place through Wagtail.
+    parent.add_child(name="0000000A — Ressources de la DSDEN")
+    assert _school_collections()[1][0] == "0000000A — Ressources de la DSDEN"
+
+
+def test_a_new_uai_renames_the_collection_and_keeps_the_siblings_sorted(world):
+    """Treebeard's sorted inserts rely on the siblings being in name order: a school
+    whose UAI changes takes its new place, and a later insert still works."""
+    circonscription, collectivity = CirconscriptionFactory(), world.commune_a
+    first = _create_school("Première", circonscription, collectivity, digits="0317001")
+    _create_school("Deuxième", circonscription, collectivity, digits="0317002")
+    from profiles.validators import uai_check_letter
+
+    services.structure_update(structure=first, uai="0317003" + uai_check_letter("0317003"))
+    space = SchoolSpacePage.objects.get(school=first)
+    assert space.collection.name == f"0317003{uai_check_letter('0317003')} — Première (Albi)"
+    _create_school("Entre-deux", circonscription, collectivity, digits="0317000")
+    names = _school_collections()[1]
+    assert names == sorted(names)
+    assert [n[:7] for n in names if n.startswith("03170")] == ["0317000", "0317002", "0317003"]
