@@ -113,7 +113,9 @@ def test_reading_pages_have_no_axe_violation(reading_world, browser, live_server
         ("actualités (anonyme)", w.news_index_j.url),
         ("actualité publique (anonyme)", w.news_public.url),
         ("événement public (anonyme)", w.event_public.url),
-        ("connexion", "/connexion/"),
+        ("mot de passe oublié", "/mot-de-passe-oublie/"),
+        ("activer mon compte", "/activer/"),
+        ("connexion", "/connexion/"),  # last: the failed login below is typed here
     ]:
         visit(page, base + path, label, found)
     # A failed login: the form with its errors.

@@ -85,7 +85,7 @@ def test_a_bad_request_form_says_what_is_wrong_in_french(client, world):
     client.force_login(world.parent)
     response = client.post("/mes-donnees/", {"kind": K.LIMITATION, "message": ""})
     assert response.status_code == 200
-    assert '<span class="error">Champ requis.</span>' in response.content.decode()
+    assert '<p class="error" id="id_message_error">Champ requis.</p>' in response.content.decode()
     assert not DataRequest.objects.exists()
 
 
