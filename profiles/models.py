@@ -47,6 +47,15 @@ class User(AbstractUser):
 
     objects = UserManager()
 
+    # « Identifiant » everywhere the portal names it (login, activation, Django's
+    # password similarity message), not Django's « nom d'utilisateur ».
+    username = models.CharField(
+        "identifiant", max_length=150, unique=True,
+        help_text="150 caractères au maximum : lettres, chiffres et @ . + - _ seulement.",
+        validators=[AbstractUser.username_validator],
+        error_messages={"unique": "Un compte porte déjà cet identifiant."},
+    )
+
     # The national directory's join key (AAF `ENTPersonJointure`): how an import
     # recognises her from one year to the next, whatever her name becomes.
     national_id = models.CharField(

@@ -264,7 +264,7 @@ def test_a_weak_or_mistyped_password_is_refused_in_french_and_the_code_still_ser
     short = post_activation(client, issued.code, password="abc").content.decode()
     assert "Ce mot de passe est trop court" in short
     similar = post_activation(client, issued.code, password="eleve.lea1").content.decode()
-    assert "Le mot de passe est trop semblable" in similar
+    assert "Le mot de passe est trop semblable au champ «\xa0identifiant\xa0»" in similar
     differ = post_activation(client, issued.code, password2="Autre-chose-2027").content.decode()
     assert "Les deux mots de passe ne sont pas identiques." in differ
     issued.lea.refresh_from_db()
