@@ -499,6 +499,27 @@ def db_size() -> int:
         return cursor.fetchone()[0]
 
 
+def reference_directory(world: dict) -> None:
+    """What an AAF import expects to find: the portal's tree, the académies, the
+    départements of Occitanie and the export's communes (each through the service,
+    so with its space, collection and groups). Also used by the harness's test."""
+    from pages.services import portal_tree_ensure
+    from profiles import services
+    from profiles.models import Academie, Collectivity, Departement
+    from profiles.validators import luhn_complete
+
+    portal_tree_ensure()
+    academies = {code: Academie.objects.get_or_create(code=code, defaults={"name": name})[0]
+                 for code, (name, _, _) in ACADEMIES.items()}
+    deps = {code: Departement.objects.get_or_create(
+                code=code, defaults={"academie": academies[aca], "name": name})[0]
+            for code, name, aca, _ in DEPARTEMENTS}
+    for c in world["communes"]:
+        services.structure_create(model=Collectivity, name=c["name"], insee_code=c["insee"],
+                                  siret=luhn_complete(f"21{c['insee']}000001"),
+                                  departement=deps[c["departement"]])
+
+
 def phase_setup(args) -> dict:
     """Empty schema, migrations, portal tree, académies, départements, communes."""
     django_setup()
@@ -512,23 +533,9 @@ def phase_setup(args) -> dict:
     call_command("migrate", verbosity=0)
     migrate = time.perf_counter() - t0
 
-    from pages.services import portal_tree_ensure
-    from profiles import services
-    from profiles.models import Academie, Collectivity, Departement
-    from profiles.validators import luhn_complete
-
-    portal_tree_ensure()
-    academies = {code: Academie.objects.create(code=code, name=name)
-                 for code, (name, _, _) in ACADEMIES.items()}
-    deps = {code: Departement.objects.create(academie=academies[aca], code=code, name=name)
-            for code, name, aca, _ in DEPARTEMENTS}
     world = plan_world(args.scale, args.seed)
     t1 = time.perf_counter()
-    for c in world["communes"]:
-        # Through the service: each commune gets its space, collection and groups.
-        services.structure_create(model=Collectivity, name=c["name"], insee_code=c["insee"],
-                                  siret=luhn_complete(f"21{c['insee']}000001"),
-                                  departement=deps[c["departement"]])
+    reference_directory(world)
     communes = time.perf_counter() - t1
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
