@@ -163,9 +163,8 @@ def _one_school(run: ImportRun, uai: str, apply: bool) -> SchoolReport:
         else:
             job.plan()
     except (ValidationError, DatabaseError) as exc:
-        # Rolled back: the accounts it created do not exist for the next schools either.
-        for key in job.new_users:
-            run.created.pop(key, None)
+        # Rolled back: the next schools look its accounts up by national key and do not
+        # find them (a dry run remembers a school's accounts only once its plan succeeded).
         job.report.status = "failed"
         if isinstance(exc, ValidationError):
             job.report.error = "; ".join(exc.messages)
