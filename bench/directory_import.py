@@ -86,6 +86,7 @@ COMMUNES = {
 SCALES = {
     # schools, pupils, classes, guardians, staff; départements (None: all, weighted)
     "tiny": dict(schools=3, pupils=300, classes=13, guardians=510, staff=20, departements=["31"]),
+    "school": dict(schools=1, pupils=400, classes=16, guardians=680, staff=20, departements=["31"]),
     "departement": dict(schools=300, pupils=35_250, classes=1_350, guardians=60_000, staff=2_025,
                         departements=["31"]),
     "academie": dict(schools=4_000, pupils=470_000, classes=18_000, guardians=800_000, staff=27_000,
@@ -486,6 +487,7 @@ def django_setup():
     os.environ.setdefault("ALLOWED_HOSTS", "localhost")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ.setdefault("TASKS_BACKEND", "immediate")
+    os.environ.setdefault("EMAIL_URL", "locmem://")  # the services' notifications go nowhere
     import django
 
     django.setup()
@@ -755,13 +757,14 @@ def _stop_child(*_):
     sys.exit(143)
 
 
-def run_phase(name: str, argv: list[str], timeout: float | None, log: Path, progress: Path | None) -> dict:
+def run_phase(name: str, argv: list[str], timeout: float | None, log: Path, progress: Path | None,
+              module: str = "bench.directory_import") -> dict:
     """Run one phase in a child process; on timeout stop it (by its pid) and say how far it got."""
     out = log.with_suffix(".json")
     out.unlink(missing_ok=True)
     if progress:
         progress.unlink(missing_ok=True)
-    cmd = [sys.executable, "-m", "bench.directory_import", "--phase", name, "--out", str(out), *argv]
+    cmd = [sys.executable, "-m", module, "--phase", name, "--out", str(out), *argv]
     t0 = time.perf_counter()
     with open(log, "a") as stderr:
         stderr.write(f"\n=== {name} {' '.join(argv)}\n")
