@@ -172,6 +172,39 @@ def referents(rng) -> int:
     return made
 
 
+# --- the charter ------------------------------------------------------------------------
+
+ACCEPTED_SHARE = 0.7  # of the accounts, by December
+
+
+def charter(rng) -> dict:
+    """Version 1 of the charter, published as `seed_demo` publishes it (its texts), in
+    force since the start of the year, and its acceptances (`charter_accept` writes one
+    row per person and version) by most accounts."""
+    from django.utils import timezone
+
+    from portal.management.commands._demo_charter import CHARTER_ADULT, CHARTER_PUPIL, CHARTER_TITLE
+    from profiles.models import Charter, CharterAcceptance, User
+
+    current = Charter.objects.filter(version=1).first()
+    if current is None:
+        current = Charter(version=1, title=CHARTER_TITLE, text_adult=CHARTER_ADULT.strip(),
+                          text_pupil=CHARTER_PUPIL.strip(), requires_reacceptance=True,
+                          effective_at=SCHOOL_YEAR_START)
+        current.full_clean()
+        current.save()
+        current.save_revision().publish()
+    ids = list(User.objects.exclude(charter_acceptances__charter=current).values_list(
+        "pk", flat=True).order_by("pk"))
+    chosen = sorted(rng.sample(ids, int(len(ids) * ACCEPTED_SHARE)))
+    span = int((timezone.now() - SCHOOL_YEAR_START).total_seconds())
+    CharterAcceptance.objects.bulk_create(
+        [CharterAcceptance(user_id=u, charter=current,
+                           accepted_at=SCHOOL_YEAR_START + datetime.timedelta(seconds=rng.randint(0, span)))
+         for u in chosen], batch_size=5000)
+    return {"acceptances": len(chosen)}
+
+
 # --- publications -----------------------------------------------------------------------
 
 
@@ -338,6 +371,10 @@ def publications(rng, total: int, now, progress=None) -> dict:
                 fields.update(starts_at=starts, ends_at=starts + datetime.timedelta(hours=2),
                               place=rng.choice(PLACES))
             page = model(**fields)
+            # Its relations, in memory (an unsaved page's managers would query for each).
+            page.wagtail_admin_comments = []
+            page.audience_classes = []
+            page.audience_schools = []
             # The revision holds the page as it was when it was saved: not live yet.
             content = page.serializable_data()
             content["audience_classes"] = chosen if audience == "classes" else []
@@ -657,6 +694,7 @@ def build_content(scale: str, seed: int, progress=None) -> dict:
     t0 = time.perf_counter()
     out["referents"] = referents(rng)
     out["referents_s"] = time.perf_counter() - t0
+    out["charter"] = charter(rng)
     t1 = time.perf_counter()
     out["publications"] = publications(rng, spec["publications"], now, progress)
     out["publications_s"] = time.perf_counter() - t1

@@ -486,7 +486,8 @@ def _decide(locked, *, by, status, outcome, now, **fields) -> None:
 
 def deliver(message: Message, *, now) -> int:
     """Put an approved message into the inbox of each recipient (`message_recipients`),
-    in ONE statement (INSERT … SELECT), whatever their number. Returns how many."""
+    in ONE statement (INSERT … SELECT, once the targeted pupils are read), whatever their
+    number. Returns how many."""
     recipients_sql, params = selectors.message_recipients(message, at=now).query.sql_with_params()
     table = connection.ops.quote_name(Delivery._meta.db_table)
     delivered_at = connection.ops.adapt_datetimefield_value(now)

@@ -71,9 +71,9 @@ def test_delivery_is_one_statement(mworld, django_assert_max_num_queries, n):
     # + parent.martin, fcpe.jaures (of the world); never the parent without consent.
     assert count == 2 * n + 2 == Delivery.objects.filter(message=message).count()
     # The whole approval (the locks of the authorisations and of the message, checks, the
-    # decision, the delivery, the count, the audit log, the author's mail) is the same
-    # number of queries whatever the recipients.
-    assert len(queries.captured_queries) <= 19
+    # decision, the targeted pupils, the delivery, the count, the audit log, the author's
+    # mail) is the same number of queries whatever the recipients.
+    assert len(queries.captured_queries) <= 20
 
 
 @pytest.mark.parametrize("n", [5, 50])

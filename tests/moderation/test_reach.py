@@ -35,7 +35,7 @@ def test_reach_of_equals_the_recipients_message_by_message(mworld, django_assert
                 class_ids=[w.class_j.pk]),
         pending(w, by=w.member_f, association=w.ape, school=w.school_f, subject="Ferry"),
     ]
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):  # the pupils, their guardians, the chosen classes
         reach = selectors.reach_of(messages)
     expected = {m.pk: len(list(selectors.message_recipients(m))) for m in messages}
     assert reach == expected
