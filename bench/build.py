@@ -31,6 +31,7 @@ import os
 import shutil
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlparse
@@ -40,7 +41,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import directory_import as di  # noqa: E402
-from bench.content import CONTENT  # noqa: E402
+from bench.content import CONTENT, PARTS  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 
@@ -61,8 +62,6 @@ def analyze() -> float:
 
 def phase_content(args) -> dict:
     di.django_setup()
-    from django.db import connection
-
     from bench.content import build_content
 
     last = [0.0]
@@ -73,12 +72,17 @@ def phase_content(args) -> dict:
             print(f"  {text}", file=sys.stderr, flush=True)
             last[0] = now
 
-    out = build_content(args.scale, args.seed, progress)
-    out["analyze_s"] = analyze()
-    out["db_bytes"] = di.db_size() if connection.vendor == "postgresql" else None
-    out["peak_rss_mb"] = di.peak_rss_mb()
-    out["counts"] = dataset_counts()
-    return out
+    return {**build_content(args.scale, args.seed, progress, parts=[args.part]),
+            "peak_rss_mb": di.peak_rss_mb()}
+
+
+def phase_finish(args) -> dict:
+    """After the content: ANALYZE (as autovacuum would before anyone reads), the counts."""
+    di.django_setup()
+    from django.db import connection
+
+    return {"analyze_s": analyze(), "counts": dataset_counts(),
+            "db_bytes": di.db_size() if connection.vendor == "postgresql" else None}
 
 
 def phase_check(args) -> dict:
@@ -135,9 +139,10 @@ def table(r: dict) -> str:
                      if not imp.get("timeout") else f"STOPPED after {_s(imp['wall_s'])}"))
     content = r.get("content")
     if content:
-        rows.append(("content", f"{_s(content['content_s'])}: référents {_s(content['referents_s'])}, "
-                                f"publications {_s(content['publications_s'])}, associations and messages "
-                                f"{_s(content['moderation_s'])}; ANALYZE {_s(content['analyze_s'])}"))
+        rows.append(("content (two processes at once)",
+                     f"{_s(content['content_s'])}: référents {_s(content['referents_s'])} then "
+                     f"publications {_s(content['publications_s'])} ‖ associations and messages "
+                     f"{_s(content['moderation_s'])}; ANALYZE {_s(content['analyze_s'])}"))
     rows.append(("**total build**", f"**{_s(r['total_s'])}**"))
     if content and content.get("db_bytes"):
         rows.append(("database", di._mb(content["db_bytes"])))
@@ -187,9 +192,27 @@ def orchestrate(args) -> None:
             result["import"] = di.run_phase("import", argv, None, work / "import.log", progress)
     else:
         result["import"] = di.run_phase("import", argv, None, work / "import.log", progress)
-    print("content…", file=sys.stderr)
-    result["content"] = di.run_phase("content", common, None, work / "content.log", None,
-                                     module="bench.build")
+    print("content (publications and moderation, in two processes at once)…", file=sys.stderr)
+    t1 = time.perf_counter()
+    parts = {}
+
+    def part(name):
+        parts[name] = di.run_phase("content", [*common, "--part", name], None,
+                                   work / f"content-{name}.log", None, module="bench.build")
+
+    threads = [threading.Thread(target=part, args=(name,)) for name in PARTS]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if set(parts) != set(PARTS):
+        raise SystemExit(f"a content part failed; see {work}/content-*.log")
+    content = {k: v for p in parts.values() for k, v in p.items()}
+    content["content_s"] = time.perf_counter() - t1
+    content["parts_s"] = {name: p["content_s"] for name, p in parts.items()}
+    content["peak_rss_mb"] = max(p["peak_rss_mb"] for p in parts.values())
+    content.update(di.run_phase("finish", common, None, work / "finish.log", None, module="bench.build"))
+    result["content"] = content
     result["total_s"] = time.perf_counter() - t0
     if args.check:
         print("check…", file=sys.stderr)
@@ -218,11 +241,12 @@ def main():
                         help="then compare a sample with the services and run the derivation drift check")
     parser.add_argument("--check-only", action="store_true", help="only the check, on the built database")
     parser.add_argument("--per-case", type=int, default=1, help="objects compared per case by the check")
-    parser.add_argument("--phase", choices=["content", "check"], help=argparse.SUPPRESS)
+    parser.add_argument("--phase", choices=["content", "finish", "check"], help=argparse.SUPPRESS)
+    parser.add_argument("--part", choices=PARTS, help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
-        result = {"content": phase_content, "check": phase_check}[args.phase](args)
+        result = {"content": phase_content, "finish": phase_finish, "check": phase_check}[args.phase](args)
         Path(args.out).write_text(json.dumps(result, default=str))
         return
     if args.check_only:

@@ -681,30 +681,40 @@ def moderation(rng, n_associations: int, n_messages: int, now, progress=None) ->
     return dict(sorted(stats.items()))
 
 
-def build_content(scale: str, seed: int, progress=None) -> dict:
-    """Référents, publications, associations and messages for `scale` (see CONTENT)."""
+PARTS = ("publications", "moderation")
+
+
+def build_content(scale: str, seed: int, progress=None, parts=PARTS) -> dict:
+    """The content of `scale` (see CONTENT), in two independent parts, each with its own
+    seeded random stream (so that `bench/build.py` runs them in two processes at once and
+    the result does not depend on their order): « publications » — the référents ville,
+    the charter and its acceptances, the publications —, and « moderation » — the
+    associations, their authorisations and messages."""
     import time
 
     from django.utils import timezone
 
     spec = CONTENT[scale]
-    rng = random.Random(f"{seed}-content-{scale}")
     now = timezone.now()
     out = {}
     t0 = time.perf_counter()
-    out["referents"] = referents(rng)
-    out["referents_s"] = time.perf_counter() - t0
-    out["charter"] = charter(rng)
-    t1 = time.perf_counter()
-    out["publications"] = publications(rng, spec["publications"], now, progress)
-    out["publications_s"] = time.perf_counter() - t1
-    t2 = time.perf_counter()
-    out["moderation"] = moderation(rng, spec["associations"], spec["messages"], now, progress)
-    out["moderation_s"] = time.perf_counter() - t2
-    # The académie's group is derived by the nightly sync_rights (nothing in the import
-    # or the content touches it): derive it once, as the first night would.
-    from pages.rights import rights_sync_academie
+    if "publications" in parts:
+        rng = random.Random(f"{seed}-publications-{scale}")
+        out["referents"] = referents(rng)
+        out["referents_s"] = time.perf_counter() - t0
+        out["charter"] = charter(rng)
+        t1 = time.perf_counter()
+        out["publications"] = publications(rng, spec["publications"], now, progress)
+        out["publications_s"] = time.perf_counter() - t1
+        # The académie's group is derived by the nightly sync_rights (nothing in the
+        # import or the content touches it): derive it once, as the first night would.
+        from pages.rights import rights_sync_academie
 
-    rights_sync_academie()
+        rights_sync_academie()
+    if "moderation" in parts:
+        rng = random.Random(f"{seed}-moderation-{scale}")
+        t2 = time.perf_counter()
+        out["moderation"] = moderation(rng, spec["associations"], spec["messages"], now, progress)
+        out["moderation_s"] = time.perf_counter() - t2
     out["content_s"] = time.perf_counter() - t0
     return out

@@ -493,6 +493,10 @@ def main():
     from django.db import connection
 
     cache.clear()
+    from django.core.management import call_command
+
+    # As a deployment does: the production settings serve hashed static files (a manifest).
+    call_command("collectstatic", interactive=False, verbosity=0)
     result = {"scale": args.scale, "n": args.n, "machine": di.machine(),
               "database": urlparse(os.environ["DATABASE_URL"]).path.lstrip("/"),
               "started": datetime.datetime.now().isoformat(timespec="seconds")}
