@@ -166,16 +166,24 @@ def actors() -> dict:
     }
 
 
-def scenarios(a) -> list[tuple[str, object, str]]:
-    out = [("home, anonymous", None, "/"), ("home, parent", a["parent"], "/"),
-           ("public news item, anonymous", None, a["public_url"]),
-           ("school space home, parent", a["parent"], a["space_url"])]
+NO_CACHE = {"PUBLIC_PAGE_CACHE_SECONDS": 0}
+
+
+def scenarios(a) -> list[tuple[str, object, str, dict]]:
+    """(name, who, URL, settings): anonymous pages twice, from the cache of public pages
+    (production) and without it."""
+    out = [("home, anonymous (cached)", None, "/", {}),
+           ("home, anonymous, not cached", None, "/", NO_CACHE),
+           ("home, parent", a["parent"], "/", {}),
+           ("public news item, anonymous (cached)", None, a["public_url"], {}),
+           ("public news item, anonymous, not cached", None, a["public_url"], NO_CACHE),
+           ("school space home, parent", a["parent"], a["space_url"], {})]
     if a["restricted_url"]:
-        out.append(("restricted news item, parent", a["parent"], a["restricted_url"]))
+        out.append(("restricted news item, parent", a["parent"], a["restricted_url"], {}))
     out += [("« Mon fil », parent of two schools" if a["parent_schools"] > 1 else "« Mon fil », parent",
-             a["parent"], "/mon-fil/"),
-            ("inbox, parent", a["parent"], "/messages/"),
-            ("moderation queue, director", a["director"], "/admin/moderation/")]
+             a["parent"], "/mon-fil/", {}),
+            ("inbox, parent", a["parent"], "/messages/", {}),
+            ("moderation queue, director", a["director"], "/admin/moderation/", {})]
     return out
 
 
@@ -189,15 +197,16 @@ def in_process(a, n: int, profile: str | None = None, sync: bool = True, login_n
     results = {"pages": [], "by": {}}
     with override_settings(ROOT_URLCONF="bench.urls", ALLOWED_HOSTS=["*"]):
         clients = {}
-        for name, user, url in scenarios(a):
+        for name, user, url, overrides in scenarios(a):
             key = user.pk if user else None
             if key not in clients:
                 clients[key] = _client(user)
             client = clients[key]
-            if profile and profile.lower() in name.lower():
-                results["profile"] = run_profile(client, url, n)
-            page = measure(client, url, n)
-            floor = measure(client, f"/bench/floor/{page['bytes']}/", n)
+            with override_settings(**overrides):
+                if profile and profile.lower() in name.lower():
+                    results["profile"] = run_profile(client, url, n)
+                page = measure(client, url, n)
+                floor = measure(client, f"/bench/floor/{page['bytes']}/", n)
             page.update(name=name, url=url, who=user.get_username() if user else "anonymous",
                         floor_p50_ms=floor["p50_ms"], floor_p95_ms=floor["p95_ms"],
                         floor_queries=floor["queries"], ratio_p50=page["p50_ms"] / floor["p50_ms"])
@@ -379,7 +388,7 @@ def under_load(a, duration: int, connections: int, port: int = 8765) -> dict:
         feed = urllib.request.urlopen(urllib.request.Request(base + "/mon-fil/", headers=cookie))
         assert feed.status == 200 and "/connexion/" not in feed.url, "the session does not open « Mon fil »"
         feed_size = len(feed.read())
-        targets = [("public news item, anonymous", a["public_url"], HTTPS),
+        targets = [("public news item, anonymous (cached)", a["public_url"], HTTPS),
                    ("floor, anonymous (same size)", f"/bench/floor/{news_size}/", HTTPS),
                    ("« Mon fil », parent", "/mon-fil/", cookie),
                    ("floor, parent (same size)", f"/bench/floor/{feed_size}/", cookie)]

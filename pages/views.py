@@ -6,14 +6,22 @@ from django.http import Http404
 from django.shortcuts import render
 from wagtail import views as wagtail_views
 
-from pages import reading
+from pages import public_cache, reading
 from pages.visibility import reader_for
 
 
 def serve_page(request, path):
     """Wagtail's `serve` (its hooks included: the visibility guard, view restrictions),
     with the page found by `reading.fast_route` — two queries instead of two per level
-    of the tree. Wagtail reads the route it caches on the request."""
+    of the tree. Wagtail reads the route it caches on the request. An anonymous visitor
+    is answered from the cache of public pages when it can (`pages.public_cache`)."""
+    cached = public_cache.lookup(request)
+    if cached is not None:
+        return cached
+    return public_cache.store(request, _serve_page(request, path))
+
+
+def _serve_page(request, path):
     if not hasattr(request, "_wagtail_route_for_request"):
         try:
             route = reading.fast_route(request, path)

@@ -129,6 +129,11 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# The pages anonymous visitors read, cached this many seconds (pages/public_cache.py; any
+# change to a page refreshes them at once; 0: no cache). Only with the shared cache: with
+# one local-memory cache per process, a change would refresh the process that made it only.
+PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 300 if REDIS_URL else 0)
+
 # --- Authentication -------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a throttled login before any check

@@ -89,7 +89,7 @@ def test_every_measurement_runs_on_the_tiny_dataset(tmp_path):
     assert actors["parent_schools"] == 2  # the tiny export has families in two schools
     results = run.in_process(actors, n=3, sync=True, login_n=1)
     names = [p["name"] for p in results["pages"]]
-    assert len(names) == 8 and "« Mon fil », parent of two schools" in names
+    assert len(names) == 10 and "« Mon fil », parent of two schools" in names
     for page in results["pages"]:
         assert page["queries"] > 0 and page["floor_p50_ms"] > 0 and page["bytes"] > 500, page
     assert results["approval"]["recipients"] == actors["approval_parents"] - _declining(actors) > 0

@@ -179,3 +179,14 @@ def test_dates_are_shown_in_french_and_in_paris_time():
     assert date_format(timezone.localtime(summer), "j F Y à H:i") == "14 juillet 2026 à 12:00"
     winter = datetime.datetime(2026, 12, 1, 10, 0, tzinfo=datetime.UTC)
     assert date_format(timezone.localtime(winter), "l j F H:i") == "mardi 1 décembre 11:00"
+
+
+@pytest.mark.parametrize("redis, expected", [(None, "0"), ("redis://127.0.0.1:6379/9", "300")])
+def test_the_public_pages_cache_is_on_only_with_the_shared_cache(redis, expected):
+    """With one local-memory cache per process, a page changed in one process would stay
+    stale in the others: the cache of anonymous pages waits for REDIS_URL."""
+    env = {"DEBUG": "1", "REDIS_URL": redis or ""}
+    result = run_manage("shell", "-c", "from django.conf import settings; "
+                        "print(settings.PUBLIC_PAGE_CACHE_SECONDS)", env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == expected
