@@ -6,7 +6,7 @@ same thing: the page Wagtail serves to one is the page it would serve to the nex
 `pages.views.serve_page` answers an anonymous GET from the cache when it can, and keeps
 what it served otherwise. Nothing personal can enter: only requests without a session
 cookie or a messages cookie are looked up or stored, only answers 200 that set no
-cookie and are not marked private, computed for an anonymous user; the query string
+cookie, hold no CSRF token and are not marked private, computed for an anonymous user; the query string
 may carry only `page` (the pagination), so that made-up parameters cannot fill the
 cache.
 
@@ -99,6 +99,10 @@ def store(request, response):
     def keep(rendered):
         control = rendered.get("Cache-Control", "")
         if rendered.cookies or "private" in control or "no-store" in control:
+            return
+        # A form with a CSRF token (Wagtail's page-password form): the token is this
+        # visitor's, and its cookie is set only after the page is rendered.
+        if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
             return
         cache.set(key, (rendered.content, rendered["Content-Type"]), seconds())
 

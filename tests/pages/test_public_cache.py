@@ -122,3 +122,18 @@ def test_the_generation_moves_again_when_the_change_commits(site, django_capture
     for callback in callbacks:
         callback()
     assert public_cache._generation() != during
+
+
+def test_a_page_with_a_csrf_token_is_not_kept(site, client):
+    """Wagtail's password form for a page under a password: its CSRF token is the
+    visitor's own (the cookie is set after rendering) and must not reach the next one."""
+    from wagtail.models import PageViewRestriction
+
+    page = site["public"]
+    PageViewRestriction.objects.create(page=page, restriction_type=PageViewRestriction.PASSWORD,
+                                       password="kermesse")
+    first = client.get(page.url)
+    assert first.status_code == 200 and "csrfmiddlewaretoken" in first.content.decode()
+    client.cookies.clear()
+    second = client.get(page.url)
+    assert "X-Cache" not in second
