@@ -126,10 +126,12 @@ def _pages_sample(rng, per_case):
     picked = []
     for model in (NewsPage, EventPage, StandardPage):
         cases = defaultdict(list)
-        rows = model.objects.values_list("pk", "audience", "live", "depth", "url_path")
-        for pk, audience, live, _depth, url_path in rows.order_by("pk")[:20000]:
+        through = model.audience_schools.through
+        chosen = set(through.objects.values_list(f"{model._meta.model_name}_id", flat=True))
+        rows = model.objects.values_list("pk", "audience", "live", "url_path")
+        for pk, audience, live, url_path in rows.order_by("pk").iterator(chunk_size=10000):
             where = "commune" if url_path.split("/")[2] == "communes" else "school"
-            cases[(where, audience, live)].append(pk)
+            cases[(where, audience + ("+chosen" if pk in chosen else ""), live)].append(pk)
         for key in sorted(cases):
             picked += [(model, key, pk) for pk in rng.sample(cases[key], min(per_case, len(cases[key])))]
     return picked
