@@ -365,11 +365,15 @@ def under_load(a, duration: int, connections: int, port: int = 8765) -> dict:
     client.force_login(a["parent"])
     session = client.cookies["sessionid"].value
     assert SessionStore(session_key=session).exists(session)
+    # The access log (one status per line) to a file: through a pipe read only at the end,
+    # the workers blocked once 64 KB of it were written (16,384 requests).
+    access_log = Path(tempfile.gettempdir()) / "bench-gunicorn-access.log"
+    access_log.unlink(missing_ok=True)
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "bench.wsgi:application", "--workers", str(workers),
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--access-logfile", "-",
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--access-logfile", str(access_log),
          "--access-logformat", "%(s)s"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     out = {"workers": workers, "connections": connections, "duration_s": duration, "targets": []}
     try:
         import urllib.request
@@ -411,12 +415,13 @@ def under_load(a, duration: int, connections: int, port: int = 8765) -> dict:
     finally:
         server.terminate()
         try:
-            logs, _ = server.communicate(timeout=30)
+            server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             server.kill()
-            logs, _ = server.communicate()
+            server.wait()
     statuses = {}
-    for line in (logs or "").splitlines():
+    logs = access_log.read_text() if access_log.exists() else ""
+    for line in logs.splitlines():
         if line.strip().isdigit():
             statuses[line.strip()] = statuses.get(line.strip(), 0) + 1
     out["http_statuses"] = statuses

@@ -122,13 +122,17 @@ class SpaceRef:
 
 def spaces_of(reader) -> dict[str, SpaceRef]:
     """The live spaces that concern a reader (her schools and communes), by tree path.
-    One query (both kinds of space through the page table)."""
+    One query: the page rows whose id is in the union of both kinds of space. (An OR
+    over the two specific tables' joins made PostgreSQL read the whole page table:
+    110 ms per « Mon fil » at 400,000 publications, bench/run.py.)"""
+    from pages.models import CollectivitySpacePage, SchoolSpacePage
+
     if not (reader.school_ids or reader.collectivity_ids):
         return {}
-    rows = Page.objects.filter(live=True).filter(
-        Q(schoolspacepage__school_id__in=sorted(reader.school_ids))
-        | Q(collectivityspacepage__collectivity_id__in=sorted(reader.collectivity_ids))
-    ).order_by("title")
+    schools = SchoolSpacePage.objects.filter(school_id__in=sorted(reader.school_ids))
+    communes = CollectivitySpacePage.objects.filter(collectivity_id__in=sorted(reader.collectivity_ids))
+    ids = schools.order_by().values("pk").union(communes.order_by().values("pk"))
+    rows = Page.objects.filter(live=True, pk__in=ids).order_by("title")
     return {p.path: SpaceRef(p, p.title) for p in rows}
 
 
