@@ -10,11 +10,12 @@ cookie, hold no CSRF token and are not marked private, computed for an anonymous
 may carry only `page` (the pagination), so that made-up parameters cannot fill the
 cache.
 
-Freshness: every cached page belongs to a *generation*; any change to a page (saved,
+Freshness: every cached page belongs to a *generation* (stored with it); any change to a page (saved,
 published, unpublished, moved, deleted — Wagtail's scheduled publishing and expiry
 included, they save the page) or to a view restriction starts a new one, now and again
 after the transaction commits, so that a request that read the old rows in between
-cannot keep them. The entries of the old generation are never read again and expire.
+cannot keep them. An entry of an older generation is never served: the next visitor's
+page replaces it.
 The time limit covers the rest: what a page shows that is not a page (an event that
 has begun, a school renamed, an image replaced) is at most that old.
 
@@ -71,16 +72,22 @@ def _cacheable(request) -> bool:
 
 
 def lookup(request):
-    """The cached answer to this anonymous request, or None (and the key to store it)."""
+    """The cached answer to this anonymous request, or None (then `store` keeps it).
+    One round trip to the cache: the current generation and the entry of the address
+    together; the entry counts only if it was stored under the current generation."""
     if not _cacheable(request):
         return None
     address = f"{request.get_host()}{request.get_full_path()}"
-    key = f"pages:public:{_generation()}:{hashlib.sha256(address.encode()).hexdigest()}"
-    setattr(request, _ATTR, key)
-    cached = cache.get(key)
-    if cached is None:
+    key = f"pages:public:{hashlib.sha256(address.encode()).hexdigest()}"
+    found = cache.get_many([GENERATION_KEY, key])
+    generation = found.get(GENERATION_KEY)
+    if generation is None:
+        generation = _generation()
+    setattr(request, _ATTR, (key, generation))
+    cached = found.get(key)
+    if cached is None or cached[0] != generation:
         return None
-    content, content_type = cached
+    _generation_of_entry, content, content_type = cached
     response = HttpResponse(content, content_type=content_type)
     response["X-Cache"] = "hit"
     return response
@@ -88,7 +95,7 @@ def lookup(request):
 
 def store(request, response):
     """Keep an anonymous answer under the generation read when the request began."""
-    key = getattr(request, _ATTR, None)
+    key, generation = getattr(request, _ATTR, (None, None))
     if key is None or request.method != "GET" or response.status_code != 200 \
             or getattr(response, "streaming", False):
         return response
@@ -104,7 +111,7 @@ def store(request, response):
         # visitor's, and its cookie is set only after the page is rendered.
         if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
             return
-        cache.set(key, (rendered.content, rendered["Content-Type"]), seconds())
+        cache.set(key, (generation, rendered.content, rendered["Content-Type"]), seconds())
 
     if hasattr(response, "add_post_render_callback") and not response.is_rendered:
         response.add_post_render_callback(keep)
