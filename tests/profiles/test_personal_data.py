@@ -20,6 +20,10 @@ def test_export_contains_her_data_and_nobody_elses(client, world):
                            email="zephyrine@example.invalid", profiles=[P.PARENT])
     DataRequestFactory(user=stranger, message="Secret de Zéphyrine")
     DataRequestFactory(user=world.parent, message="Mon prénom est mal écrit")
+    # A name of her school's teacher that no label of the export can contain (the
+    # factory's random surname was once « Parent », as in « Parent / responsable légal »).
+    type(world.teacher_j).objects.filter(pk=world.teacher_j.pk).update(last_name="Zorglubowski")
+    world.teacher_j.refresh_from_db()
     client.force_login(world.parent)
     response = client.get("/mes-donnees/export.json")
     assert response.status_code == 200
