@@ -111,11 +111,8 @@ def dataset_counts() -> dict:
     return counts
 
 
-def _s(seconds) -> str:
-    return di._s(seconds)
-
-
 def table(r: dict) -> str:
+    _s = di._s
     c = r.get("content", {}).get("counts") or {}
     rows = [("machine", f"{r['machine']['nproc']} CPU, {r['machine']['ram_gb']:.0f} GB RAM, "
                         f"PostgreSQL {r['setup']['postgres']}, Python {r['machine']['python']}")]

@@ -35,6 +35,23 @@ class _Rollback(Exception):
     pass
 
 
+def compare_with_twin(label: str, generated: dict, make_twin, problems: list) -> bool:
+    """Describe the twin `make_twin()` makes through the services, then roll it back;
+    add to `problems` where it differs from `generated` (or that it could not be made).
+    True when the two were compared."""
+    try:
+        with transaction.atomic():
+            made = make_twin()
+            raise _Rollback
+    except _Rollback:
+        pass
+    except Exception as exc:  # the services refuse what the generator wrote
+        problems.append(f"{label}: its twin could not be made: {exc!r}")
+        return False
+    problems += [f"{label}: {d}" for d in _diff(generated, made)]
+    return True
+
+
 def _facts_of_times(page, revision):
     return {
         "published": page.first_published_at is not None,
@@ -159,20 +176,8 @@ def check_publications(rng, per_case=1) -> tuple[int, list[str]]:
     problems, compared = [], 0
     for model, case, pk in _pages_sample(rng, per_case):
         page = model.objects.get(pk=pk)
-        generated = describe_page(page)
-        try:
-            with transaction.atomic():
-                twin = twin_page(page)
-                made = describe_page(twin)
-                raise _Rollback
-        except _Rollback:
-            pass
-        except Exception as exc:  # the services refuse what the generator wrote
-            problems.append(f"{model.__name__} {case} #{pk}: its twin could not be made: {exc!r}")
-            continue
-        diffs = _diff(generated, made)
-        compared += 1
-        problems += [f"{model.__name__} {case} #{pk}: {d}" for d in diffs]
+        compared += compare_with_twin(f"{model.__name__} {case} #{pk}", describe_page(page),
+                                      lambda page=page: describe_page(twin_page(page)), problems)
     return compared, problems
 
 
@@ -302,24 +307,18 @@ def check_moderation(rng, per_case=1) -> tuple[int, list[str]]:
             if kind == "message":
                 obj = Message.objects.get(pk=pk)
                 generated = describe_message(obj)
+
+                def make(obj=obj, generated=generated):
+                    made = describe_message(twin_message(obj))
+                    made["row"]["subject"] = generated["row"]["subject"]
+                    return made
             else:
                 obj = Association.objects.get(pk=pk)
                 generated = describe_association(obj)
-            try:
-                with transaction.atomic():
-                    if kind == "message":
-                        made = describe_message(twin_message(obj))
-                        made["row"]["subject"] = generated["row"]["subject"]
-                    else:
-                        made = describe_association(twin_association(obj))
-                    raise _Rollback
-            except _Rollback:
-                pass
-            except Exception as exc:  # the services refuse what the generator wrote
-                problems.append(f"{kind} {case} #{pk}: its twin could not be made: {exc!r}")
-                continue
-            compared += 1
-            problems += [f"{kind} {case} #{pk}: {d}" for d in _diff(generated, made)]
+
+                def make(obj=obj):
+                    return describe_association(twin_association(obj))
+            compared += compare_with_twin(f"{kind} {case} #{pk}", generated, make, problems)
     return compared, problems
 
 

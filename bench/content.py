@@ -215,7 +215,8 @@ def _spaces():
     from pages.models import CollectivitySpacePage, NewsIndexPage, SchoolSpacePage
     from profiles.models import Attachment, Role, RoleGrant, School, SchoolClass
 
-    indexes = {p["path"][:-4]: p for p in NewsIndexPage.objects.values("id", "path", "url_path", "depth")}
+    fields = ("id", "path", "url_path", "depth", "numchild")
+    indexes = {p["path"][:-4]: p for p in NewsIndexPage.objects.values(*fields)}
     directors = dict(RoleGrant.objects.current().filter(
         role=Role.DIRECTOR_OF_PUBLICATION).values_list("school_id", "user_id"))
     referents = dict(RoleGrant.objects.current().filter(
@@ -233,16 +234,14 @@ def _spaces():
             "collectivity_id", "id").order_by("collectivity_id", "id"):
         schools_of[commune_id].append(school_id)
     spaces = []
-    rows = SchoolSpacePage.objects.values("id", "path", "url_path", "depth", "school_id")
-    for row in rows.order_by("path"):
+    for row in SchoolSpacePage.objects.values(*fields, "school_id").order_by("path"):
         if row["school_id"] not in directors:
             continue
         spaces.append({**row, "kind": "school", "index": indexes[row["path"]],
                        "director": directors[row["school_id"]],
                        "teachers": teachers[row["school_id"]], "classes": classes[row["school_id"]],
                        "weight": max(1, len(classes[row["school_id"]]))})
-    for row in CollectivitySpacePage.objects.values("id", "path", "url_path", "depth",
-                                                    "collectivity_id").order_by("path"):
+    for row in CollectivitySpacePage.objects.values(*fields, "collectivity_id").order_by("path"):
         if row["collectivity_id"] not in referents:
             continue
         spaces.append({**row, "kind": "commune", "index": indexes[row["path"]],
@@ -306,12 +305,8 @@ def publications(rng, total: int, now, progress=None) -> dict:
     per_space = (_spread(n_school, [s["weight"] for s in school_spaces]) if school_spaces else []) + \
         (_spread(total - n_school, [s["weight"] for s in commune_spaces]) if commune_spaces else [])
     children = {}  # parent page id -> [path, url_path, depth, numchild]
-    for s in spaces:
-        children[s["id"]] = [s["path"], s["url_path"], s["depth"],
-                             Page.objects.filter(pk=s["id"]).values_list("numchild", flat=True)[0]]
-        i = s["index"]
-        children[i["id"]] = [i["path"], i["url_path"], i["depth"],
-                             Page.objects.filter(pk=i["id"]).values_list("numchild", flat=True)[0]]
+    for parent in [p for s in spaces for p in (s, s["index"])]:
+        children[parent["id"]] = [parent["path"], parent["url_path"], parent["depth"], parent["numchild"]]
     start_numchild = {pid: c[3] for pid, c in children.items()}
     ids = Ids()
     stats = defaultdict(int)

@@ -46,6 +46,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import directory_import as di  # noqa: E402
+from bench.check import _Rollback  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 GATE = "portal.middleware.CharterGateMiddleware"
@@ -287,10 +288,6 @@ def in_process(a, n: int, profile: str | None = None, sync: bool = True, login_n
         print(f"  sync_rights: {elapsed:.0f} s", file=sys.stderr, flush=True)
     results["vendor"] = connection.vendor
     return results
-
-
-class _Rollback(Exception):
-    pass
 
 
 class _count_queries:
