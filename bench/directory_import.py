@@ -744,11 +744,11 @@ class AutoAnalyze:
                 "tables": dict(self.tables.most_common(8))}
 
 
-CHILD: list = []  # the phase running, stopped with the parent
+CHILD: list = []  # the phases running (two at once in bench.build), stopped with the parent
 
 
 def _stop_child(*_):
-    for child in CHILD:
+    for child in list(CHILD):
         child.terminate()
         try:
             child.wait(timeout=60)
@@ -770,7 +770,7 @@ def run_phase(name: str, argv: list[str], timeout: float | None, log: Path, prog
         stderr.write(f"\n=== {name} {' '.join(argv)}\n")
         stderr.flush()
         child = subprocess.Popen(cmd, cwd=ROOT, stdout=stderr, stderr=stderr)
-        CHILD[:] = [child]
+        CHILD.append(child)
         try:
             child.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -792,7 +792,7 @@ def run_phase(name: str, argv: list[str], timeout: float | None, log: Path, prog
             return {"timeout": True, "wall_s": time.perf_counter() - t0, "progress": state,
                     "trace": states[:: max(1, len(states) // 40)]}
         finally:
-            CHILD.clear()
+            CHILD.remove(child)
     if child.returncode != 0:
         raise SystemExit(f"phase {name} failed (exit {child.returncode}); see {log}")
     return json.loads(out.read_text())

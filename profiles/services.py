@@ -167,15 +167,16 @@ def attachment_remove(*, attachment: Attachment, by: User | None = None) -> None
         derivation.structure_changed(structure)
 
 
-def _default_director_of_publication(school: School, *, by: User | None) -> None:
+def _default_director_of_publication(school: School, *, by: User | None) -> RoleGrant | None:
     """By default the school's director is its director of publication. When the
     one in office has a planned end, the newcomer is scheduled from that end;
-    when someone is already scheduled (or in office with no end), nothing changes."""
+    when someone is already scheduled (or in office with no end), nothing changes.
+    Returns the grant made, if any."""
     School.objects.select_for_update().get(pk=school.pk)
     now = timezone.now()
     grants = RoleGrant.objects.filter(role=Role.DIRECTOR_OF_PUBLICATION, school=school)
     if grants.open().exists():
-        return  # in office without end, or a successor already scheduled
+        return None  # in office without end, or a successor already scheduled
     holders = set(grants.unfinished(now).values_list("user_id", flat=True))
     director = (
         Attachment.objects.current()
@@ -185,9 +186,9 @@ def _default_director_of_publication(school: School, *, by: User | None) -> None
         .first()
     )
     if director is None:
-        return
+        return None
     planned_end = grants.unfinished(now).order_by("-ends_at").values_list("ends_at", flat=True).first()
-    role_grant(role=Role.DIRECTOR_OF_PUBLICATION, user=director.user, school=school, by=by,
+    return role_grant(role=Role.DIRECTOR_OF_PUBLICATION, user=director.user, school=school, by=by,
                starts_at=planned_end or now)
 
 
