@@ -128,13 +128,17 @@ def assign_usernames(people: list[User], hints: dict[str, int] | None = None) ->
     bases = [f"{_slug(user.first_name)}.{_slug(user.last_name)}"[:140] for user in people]
     start = [hints.get(base, 1) for base in bases]
     pending = list(range(len(people)))
+    round_ = 0
     while pending:
         sharing = Counter(bases[i] for i in pending)
+        # Enough numbers for everyone of this batch with the same name, and a margin that
+        # grows with each round (2, 10, 30, 90…): most names are free at the first try,
+        # and a name already given 200 times before this run is found in a few rounds.
+        margin = 2 if round_ == 0 else 10 * 3 ** (round_ - 1)
+        round_ += 1
         wanted = {}
         for i in pending:
-            # Enough numbers for everyone of this batch with the same name, and a margin
-            # (small where the hint says the numbers below are taken).
-            width = sharing[bases[i]] + (2 if bases[i] in hints else 9)
+            width = sharing[bases[i]] + margin
             wanted[i] = [bases[i] if n == 1 else f"{bases[i]}{n}" for n in range(start[i], start[i] + width)]
         names = {name for names in wanted.values() for name in names}
         taken = set()
