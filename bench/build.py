@@ -115,7 +115,8 @@ def table(r: dict) -> str:
     _s = di._s
     c = r.get("content", {}).get("counts") or {}
     rows = [("machine", f"{r['machine']['nproc']} CPU, {r['machine']['ram_gb']:.0f} GB RAM, "
-                        f"PostgreSQL {r['setup']['postgres']}, Python {r['machine']['python']}")]
+                        f"PostgreSQL {r['setup']['postgres']}, Python {r['machine']['python']}"
+                        + di.calibration_note(r["machine"]))]
     if c:
         rows.append(("dataset", f"{c['departements']} départements, "
                                 f"{c['collectivities']:,} collectivities, "

@@ -903,7 +903,29 @@ def machine() -> dict:
         ram = int(f.readline().split()[1]) / 2**20
     return {"nproc": os.cpu_count(), "ram_gb": ram, "python": platform.python_version(),
             "cpu": next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
-                         if line.startswith("model name")), "")}
+                         if line.startswith("model name")), ""),
+            "calibration_ms": calibration_ms()}
+
+
+def calibration_note(m: dict) -> str:
+    return f"; calibration {m['calibration_ms']:.0f} ms" if m.get("calibration_ms") else ""
+
+
+def calibration_ms() -> float:
+    """A fixed pure-Python workload (dicts, strings, a sort), median of 5, in ms: machines
+    of the same kind differ from one day to the next (the same setup took 169 s one day and
+    300 s another); this says how fast this one was, so that two runs can be compared."""
+    import statistics
+
+    def once():
+        t0 = time.perf_counter()
+        d = {}
+        for i in range(300_000):
+            d[str(i)] = i * i % 97
+        sorted(d.items(), key=lambda kv: kv[1])
+        return (time.perf_counter() - t0) * 1000
+
+    return statistics.median(once() for _ in range(5))
 
 
 def print_profile(path: Path, limit: int = 25) -> None:

@@ -439,7 +439,8 @@ def table(r: dict) -> str:
     a = r["actors"]
     lines = [f"### Bench — scale `{r['scale']}` ({r['dataset']})", "",
              f"{r['machine']['nproc']} CPU ({r['machine']['cpu']}), {r['machine']['ram_gb']:.0f} GB RAM, "
-             f"{r['database_server']}, Python {r['machine']['python']}; database {di._mb(r['db_bytes'])}; "
+             f"{r['database_server']}, Python {r['machine']['python']}{di.calibration_note(r['machine'])}; "
+             f"database {di._mb(r['db_bytes'])}; "
              f"{r['n']} requests per page after 20 warm-up ones.", "",
              "| scenario | who | bytes | p50 ms | p95 ms | max ms | queries | floor p50 ms | × floor |",
              "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
