@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "profiles",
     "pages",
     "moderation",
+    "gar",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
     "wagtail.embeds",
@@ -384,3 +385,11 @@ RETENTION_GRACE_DAYS = env_int("RETENTION_GRACE_DAYS", 60)
 # Account activation (profiles/activation.py): the codes a director of publication prints
 # for the people the import created (no password) are valid this many days.
 ACTIVATION_CODE_DAYS = env_int("ACTIVATION_CODE_DAYS", 90)
+
+# GAR interconnection (gar/): the ENT's identifier at the GAR (the first part of every
+# file name), and how the night's archive is delivered — copied into a drop directory
+# (a mounted share, or the folder an SFTP client sends), and/or handed to a command
+# (its two last arguments: the archive and its .md5). docs/OPERATIONS.md.
+GAR_ENT_ID = env_str("GAR_ENT_ID", "ENTECOLEOCCITANIE")
+GAR_DELIVERY_DIR = env_str("GAR_DELIVERY_DIR")
+GAR_DELIVERY_COMMAND = env_str("GAR_DELIVERY_COMMAND")

@@ -246,7 +246,25 @@ class Command(BaseCommand):
                                 collectivity=toulouse)
         self.seed_pages(schools, communes, classes, users)
         seed_moderation(schools, classes, users)
+        self.seed_gar(schools, users)
         self.seed_charter()
+
+    def seed_gar(self, schools, users):
+        """The GAR (gar/) activated for Jean Jaurès and Marie Curie: Jaurès's assignment
+        manager is its director (by default), Curie's director named a teacher instead;
+        Jaurès has a group, « Chorale », across two classes."""
+        from gar import services as gar_services
+        from gar.models import AssignmentManager, TeachingGroup
+
+        for key in ("jaures", "curie"):
+            gar_services.gar_activate(school=schools[key], by=None)
+        if not AssignmentManager.objects.filter(school=schools["curie"]).exists():
+            gar_services.manager_name(school=schools["curie"], user=users["enseignante.curie"],
+                                      by=users["directeur.curie"])
+        if not TeachingGroup.objects.filter(school=schools["jaures"]).exists():
+            gar_services.group_save(school=schools["jaures"], name="Chorale",
+                                    pupils=[users["eleve.martin"], users["eleve.nguyen"]],
+                                    teachers=[users["enseignant.jaures"]], by=users["directrice.jaures"])
 
     def seed_charter(self):
         """Version 1 of the charter, published, in force since the start of the school
