@@ -410,3 +410,22 @@ def test_a_group_is_a_groupe_with_the_classes_its_pupils_come_from(gw, tmp_path)
     assert links == {gid(gw.pupils[0]), gid(gw.teacher)}
     node = next(n for n in nodes["Groupe"] if text(n, "GARGroupeCode") == gar_export.team_code(group.pk))
     assert [e.text for e in node.iter(f"{Q}GARGroupeDivAppartenance")] == [gar_export.group_code(gw.cm1.pk)]
+
+
+def test_my_data_shows_what_the_gar_knows_of_her_and_nobody_else(gw, tmp_path):
+    from gar.personal_data import export_gar
+
+    gar.group_save(school=gw.school_a, name="Chorale", pupils=[gw.pupils[0]], teachers=[gw.teacher],
+                   by=gw.director)
+    gar.manager_name(school=gw.school_a, user=gw.teacher, by=gw.director)
+    assert export_gar(gw.teacher)["identifiant"] == ""  # not exported yet: nothing given
+    export(tmp_path)
+    with CaptureQueriesContext(connection) as ctx:
+        mine = export_gar(gw.teacher)
+    assert len(ctx.captured_queries) == 3
+    assert mine["identifiant"] == gid(gw.teacher)
+    assert mine["responsable_affectation"] == ["École Jean Jaurès"]
+    assert mine["groupes"] == ["Chorale (École Jean Jaurès, enseignant)"]
+    assert export_gar(gw.pupils[0])["groupes"] == ["Chorale (École Jean Jaurès)"]
+    parent = export_gar(gw.parent)
+    assert parent == {"identifiant": "", "attribue_le": "", "responsable_affectation": [], "groupes": []}
