@@ -205,3 +205,20 @@ def test_groups_are_made_by_the_director_from_her_school_only(aw, client):
     client.force_login(aw.director)
     assert client.post(f"/admin/gar/groupes/{group.pk}/supprimer/").status_code == 302
     assert TeachingGroup.objects.count() == 0 and len(logs("gar.group_delete")) == 1
+
+
+def test_bad_input_is_refused_in_french_and_changes_nothing(aw, client):
+    client.force_login(aw.director)
+    url = f"{school_url(aw.school_a)}responsables/"
+    for value in ("abc", "99999999", "", "1" * 40, "-3"):
+        response = client.post(url, {"user": value}, follow=True)
+        assert "Choisissez la personne à désigner." in response.content.decode(), value
+    assert AssignmentManager.objects.count() == 0
+    group_url = f"{school_url(aw.school_a)}groupes/nouveau/"
+    for data, message in [({"name": "x" * 101, "pupils": ["1"]}, "100 caractères"),
+                          ({"name": "Lecture", "pupils": ["abc", "", "9" * 30]}, "au moins un élève")]:
+        response = client.post(group_url, data)
+        assert response.status_code == 200 and message in response.content.decode(), message
+    assert TeachingGroup.objects.count() == 0
+    assert client.get("/admin/gar/ecoles/abc/").status_code == 404
+    assert client.get("/admin/gar/?p=9999&etat=nimporte&q=" + "é" * 300).status_code == 200
