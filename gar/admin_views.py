@@ -64,7 +64,6 @@ def school(request, school_id):
     school = get_object_or_404(managed_schools(request.user).select_related("gar"), pk=school_id)
     managers = assignment_managers([school])
     named_ids = {m.user.pk for m in managers if m.named}
-    named = {m.user_id: m for m in AssignmentManager.objects.filter(school=school, user_id__in=named_ids)}
     candidates = (User.objects.filter(pk__in=school_staff(school).values("user_id"))
                   .exclude(pk__in=named_ids).order_by("last_name", "first_name", "pk"))
     groups = (TeachingGroup.objects.filter(school=school, school_year=settings.SCHOOL_YEAR)
@@ -72,7 +71,7 @@ def school(request, school_id):
                         teacher_count=Count("teachers", distinct=True)).order_by("name"))
     return render(request, "gar/admin/school.html", {
         "school": school, "active": bool(getattr(school, "gar", None) and school.gar.active),
-        "managers": [(m, named.get(m.user.pk)) for m in managers], "groups": groups,
+        "managers": managers, "groups": groups,
         "candidates": candidates, "academie": is_academie_staff(request.user),
         "header_title": f"GAR — {school.name}", "page_title": f"GAR — {school.name}",
         "header_icon": "link",

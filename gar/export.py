@@ -427,10 +427,9 @@ def export(folder, *, now=None, max_nodes: int = MAX_NODES, progress=None) -> Ex
     schools = gar_schools(at=now)
     pupils = Attachment.objects.current(year, at=now, kinds=[K.PUPIL]).filter(school__in=schools)
     staff = Attachment.objects.current(year, at=now, kinds=[K.TEACHER, K.DIRECTOR]).filter(school__in=schools)
-    managers = [m.user.pk for m in assignment_managers(schools, at=now)]
     ensure_identifiers(pupils.values("user_id"))
+    # The assignment managers are teachers or directors of these schools: among the staff.
     ensure_identifiers(staff.values("user_id"))
-    ensure_identifiers(managers)
 
     def step(kind, write):
         if progress:

@@ -44,7 +44,11 @@ class Manager(NamedTuple):
     school_id: int
     uai: str
     user: object
-    named: bool  # named by the director (False: the school's director, by default)
+    record: AssignmentManager | None  # her naming; None: the school's director, by default
+
+    @property
+    def named(self) -> bool:
+        return self.record is not None
 
 
 def school_pupils(school, at=None):
@@ -64,12 +68,12 @@ def assignment_managers(schools, at=None) -> list[Manager]:
                                                 school_id=OuterRef("school_id"))))
                     .select_related("user", "school")):
         named.setdefault(manager.school_id, []).append(
-            Manager(manager.school_id, manager.school.uai, manager.user, True))
+            Manager(manager.school_id, manager.school.uai, manager.user, manager))
     by_default: dict[int, dict[int, Manager]] = {}
     for attachment in (Attachment.objects.current(settings.SCHOOL_YEAR, at=at, kinds=[K.DIRECTOR])
                        .filter(school__in=schools).select_related("user", "school")):
         by_default.setdefault(attachment.school_id, {})[attachment.user_id] = Manager(
-            attachment.school_id, attachment.school.uai, attachment.user, False)
+            attachment.school_id, attachment.school.uai, attachment.user, None)
     rows = [m for school_id in named.keys() | by_default.keys()
             for m in (named.get(school_id) or by_default[school_id].values())]
     rows.sort(key=lambda m: (m.uai, m.user.last_name, m.user.first_name, m.user.pk))

@@ -49,7 +49,7 @@ def gar_deactivate(*, school: School, by) -> GarSchool:
     return _set_active(school, False, by)
 
 
-def _check_manager_actor(by, school: School) -> None:
+def _check_school_actor(by, school: School) -> None:
     if by is None:
         return
     if not managed_schools(by).filter(pk=school.pk).exists():
@@ -58,7 +58,7 @@ def _check_manager_actor(by, school: School) -> None:
 
 def manager_name(*, school: School, user, by) -> AssignmentManager:
     """Name a teacher (or director) of the school its assignment manager."""
-    _check_manager_actor(by, school)
+    _check_school_actor(by, school)
     with transaction.atomic():
         School.objects.select_for_update().get(pk=school.pk)
         if not school_staff(school).filter(user=user).exists():
@@ -78,22 +78,27 @@ def manager_name(*, school: School, user, by) -> AssignmentManager:
     return manager
 
 
-def manager_remove(*, manager: AssignmentManager, by) -> None:
-    school = manager.school
-    _check_manager_actor(by, school)
+def _remove(school: School, rows, by, action: str, data: dict) -> None:
+    """Delete `rows` (one naming or one group of `school`) under the school's lock; the
+    audit entry only when something was deleted (a second click deletes nothing)."""
+    _check_school_actor(by, school)
     with transaction.atomic():
         School.objects.select_for_update().get(pk=school.pk)
-        deleted, _ = AssignmentManager.objects.filter(pk=manager.pk).delete()
+        deleted, _ = rows.delete()
         if deleted:
-            user = manager.user
-            log(instance=school, action="gar.manager_remove", user=by,
-                data={"personne": user.get_full_name() or user.username, "user_id": user.pk})
+            log(instance=school, action=action, user=by, data=data)
+
+
+def manager_remove(*, manager: AssignmentManager, by) -> None:
+    user = manager.user
+    _remove(manager.school, AssignmentManager.objects.filter(pk=manager.pk), by, "gar.manager_remove",
+            {"personne": user.get_full_name() or user.username, "user_id": user.pk})
 
 
 def group_save(*, school: School, name: str, pupils, teachers=(), by, group: TeachingGroup | None = None
                ) -> TeachingGroup:
     """Create (or, with `group`, change) a group of the school for this school year."""
-    _check_manager_actor(by, school)
+    _check_school_actor(by, school)
     if group is not None and (group.school_id != school.pk or group.school_year != settings.SCHOOL_YEAR):
         raise ValidationError("Ce groupe n'appartient pas à cette école pour cette année.")
     name = (name or "").strip()
@@ -131,10 +136,5 @@ def group_save(*, school: School, name: str, pupils, teachers=(), by, group: Tea
 
 
 def group_delete(*, group: TeachingGroup, by) -> None:
-    school = group.school
-    _check_manager_actor(by, school)
-    with transaction.atomic():
-        School.objects.select_for_update().get(pk=school.pk)
-        deleted, _ = TeachingGroup.objects.filter(pk=group.pk).delete()
-        if deleted:
-            log(instance=school, action="gar.group_delete", user=by, data={"groupe": group.name})
+    _remove(group.school, TeachingGroup.objects.filter(pk=group.pk), by, "gar.group_delete",
+            {"groupe": group.name})
