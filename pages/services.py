@@ -253,10 +253,12 @@ def spaces_ensure_all() -> dict[str, int]:
     for model in (SchoolSpacePage, CollectivitySpacePage):
         for space in model.objects.live().iterator():
             news_index_ensure(space)
-    for school in School.objects.open().filter(space__isnull=True).iterator():
+    # In creation order, so that of two homonyms the older school keeps the plain
+    # slug whatever order the database would return them in.
+    for school in School.objects.open().filter(space__isnull=True).order_by("pk").iterator():
         space_ensure_for_school(school)
         created["schools"] += 1
-    for collectivity in Collectivity.objects.open().filter(space__isnull=True).iterator():
+    for collectivity in Collectivity.objects.open().filter(space__isnull=True).order_by("pk").iterator():
         space_ensure_for_collectivity(collectivity)
         created["collectivities"] += 1
     return created
