@@ -444,6 +444,40 @@ def message_withdraw(*, by: User | None, message: Message) -> Message:
     return message
 
 
+@transaction.atomic
+def message_retract(*, by: User | None, message: Message, reason: str) -> Message:
+    """Take a delivered message back out of the parents' inboxes (the director of
+    publication's editorial responsibility, e.g. after a report): approved → withdrawn,
+    with the reason the author reads. Whoever decides the message now
+    (`selectors.user_decides`); the deliveries stay (who received it), the inboxes stop
+    showing it."""
+    reason = (reason or "").strip()
+    locked = Message.objects.select_for_update(of=("self",)).select_related(
+        "association", "school", "author").get(pk=message.pk)
+    if by is not None and not selectors.user_decides(by, locked):
+        raise Refused(NOT_DECIDER)
+    if locked.status != S.APPROVED:
+        raise AlreadyDecided(_state_sentence(locked) if locked.status == S.WITHDRAWN
+                             else "Ce message n'a pas été distribué aux parents.")
+    if not reason:
+        raise ValidationError("Indiquez le motif du retrait : il est transmis à l'auteur.")
+    if len(reason) > 2000:
+        raise ValidationError("Le motif ne doit pas dépasser 2000 caractères.")
+    now = timezone.now()
+    updated = Message.objects.filter(pk=locked.pk, status=S.APPROVED).update(
+        status=S.WITHDRAWN, withdrawn_reason=f"retiré des messageries par {_who(by)} : {reason}",
+        updated_at=now)
+    if updated != 1:
+        raise AlreadyDecided("Ce message vient d'être traité par quelqu'un d'autre.")
+    log(instance=locked, action="moderation.retract", user=by, data={"reason": reason})
+    notifications.notify_withdrawn(locked, reason=f"la direction de l'école l'a retiré des "
+                                                  f"messageries des parents ({reason})")
+    notifications.inbox_changed(Delivery.objects.filter(message=locked).values_list(
+        "recipient_id", flat=True))
+    message.refresh_from_db()
+    return message
+
+
 # --- Deciding --------------------------------------------------------------------------
 
 

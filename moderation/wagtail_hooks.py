@@ -26,6 +26,7 @@ LOG_ACTIONS = [
     ("moderation.reject", "Refus d'un message", "Message refusé"),
     ("moderation.request_changes", "Demande de modifications", "Modifications demandées"),
     ("moderation.withdraw", "Retrait d'un message", "Message retiré"),
+    ("moderation.retract", "Retrait d'un message distribué", "Message retiré des messageries"),
     ("moderation.preference", "Préférence de messagerie", "Préférence modifiée"),
 ]
 

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "pages",
     "moderation",
     "gar",
+    "assistance",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
     "wagtail.embeds",
@@ -179,6 +180,8 @@ RATE_LIMITS = {
     "password_reset_ip": (env_int("PASSWORD_RESET_LIMIT_PER_IP", 30), 3600),
     "data_request_user": (5, 24 * 3600),  # RGPD requests per user per day
     "association_submit": (20, 24 * 3600),  # messages an association member submits per day
+    "content_report": (10, 24 * 3600),  # publications a person reports per day (« Signaler »)
+    "help_request": (5, 24 * 3600),  # help requests a person opens per day
     # Account activations tried per client address per hour (/activer/, every attempt counts).
     # A class activating together shares the school's one address: 120 leaves room for a
     # class and its typos; codes have 50 bits, so this is no help to a guesser.
@@ -393,3 +396,9 @@ ACTIVATION_CODE_DAYS = env_int("ACTIVATION_CODE_DAYS", 90)
 GAR_ENT_ID = env_str("GAR_ENT_ID", "ENTECOLEOCCITANIE")
 GAR_DELIVERY_DIR = env_str("GAR_DELIVERY_DIR")
 GAR_DELIVERY_COMMAND = env_str("GAR_DELIVERY_COMMAND")
+
+# Assistance (assistance/): the address of each académie's assistance platform, told of
+# every help request of its staff (they answer in the admin as well). Académie codes from
+# the directory, « * » for any other: ASSISTANCE_EMAILS="toulouse=assistance@…,*=…".
+ASSISTANCE_EMAILS = dict(
+    item.split("=", 1) for item in env_list("ASSISTANCE_EMAILS") if "=" in item)

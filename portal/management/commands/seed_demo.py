@@ -27,6 +27,7 @@ from pages.models import (
     StandardPage,
 )
 from pages.services import news_index_ensure, portal_tree_ensure, spaces_ensure_all
+from portal.management.commands._demo_assistance import seed_assistance
 from portal.management.commands._demo_charter import CHARTER_ADULT, CHARTER_PUPIL, CHARTER_TITLE
 from portal.management.commands._demo_moderation import seed_moderation
 from portal.management.commands._demo_publications import PRESENTATIONS, PUBLICATIONS
@@ -247,6 +248,7 @@ class Command(BaseCommand):
         self.seed_pages(schools, communes, classes, users)
         seed_moderation(schools, classes, users)
         self.seed_gar(schools, users)
+        seed_assistance(schools, users)
         self.seed_charter()
 
     def seed_gar(self, schools, users):
