@@ -77,10 +77,11 @@ def _require(allowed: bool):
 
 def cases(request):
     _require(selectors.may_handle_reports(request.user))
-    paginator = Paginator(selectors.case_list(request.user), PER_PAGE)
+    handled = selectors.case_list(request.user)
+    paginator = Paginator(handled.filter(status=ReportCase.Status.OPEN).order_by(
+        "-last_report_at", "-pk"), PER_PAGE)
     page = paginator.get_page(request.GET.get("p"))
-    closed = selectors.case_list(request.user, open_only=False).exclude(
-        status=ReportCase.Status.OPEN).select_related("closed_by").order_by("-closed_at", "-pk")[:20]
+    closed = handled.exclude(status=ReportCase.Status.OPEN).order_by("-closed_at", "-pk")[:20]
     return render(request, "assistance/admin/cases.html", {
         "page_obj": page, "cases": selectors.attach_spaces(page.object_list),
         "count": paginator.count, "closed": selectors.attach_spaces(closed),
@@ -158,10 +159,10 @@ def case_detail(request, case_id):
 
 def help_list(request):
     _require(selectors.may_answer_help(request.user))
-    paginator = Paginator(selectors.help_list(request.user), PER_PAGE)
+    handled = selectors.help_list(request.user)
+    paginator = Paginator(handled.filter(status=HelpRequest.Status.OPEN), PER_PAGE)
     page = paginator.get_page(request.GET.get("p"))
-    recent = selectors.help_list(request.user, open_only=False).exclude(
-        status=HelpRequest.Status.OPEN)[:20]
+    recent = handled.exclude(status=HelpRequest.Status.OPEN)[:20]
     return render(request, "assistance/admin/help_list.html", {
         "page_obj": page, "count": paginator.count, "recent": recent,
         "header_title": "Demandes d'aide", "page_title": "Demandes d'aide", "header_icon": "help",

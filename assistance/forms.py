@@ -24,7 +24,8 @@ class HelpRequestForm(forms.Form):
                                           "vous est proposé."})
     category = forms.ChoiceField(
         label="Catégorie", choices=[("", "— Choisissez —"), *HelpCategory.choices],
-        error_messages={"required": "Choisissez la catégorie de votre demande."})
+        error_messages={"required": "Choisissez la catégorie de votre demande.",
+                        "invalid_choice": "Choisissez la catégorie de votre demande."})
     text = forms.CharField(
         label="Votre demande", max_length=HELP_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 6}),
