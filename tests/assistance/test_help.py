@@ -100,9 +100,12 @@ def test_the_page_it_was_sent_from_comes_from_the_referer_of_this_site_only(awor
     assert HelpRequest.objects.get().page_url == ""
 
 
+NOT_OFFERED = "parmi ce qui vous est proposé"
+
+
 @pytest.mark.parametrize(("data", "error"), [
-    ({"destination": "academie", "category": "access", "text": "Bonjour"}, "parmi ce qui vous est proposé"),
-    ({"destination": "school:999999", "category": "access", "text": "Bonjour"}, "parmi ce qui vous est proposé"),
+    ({"destination": "academie", "category": "access", "text": "Bonjour"}, NOT_OFFERED),
+    ({"destination": "school:999999", "category": "access", "text": "Bonjour"}, NOT_OFFERED),
     ({"destination": "{school_j}", "category": "fun", "text": "Bonjour"}, "Choisissez la catégorie"),
     ({"destination": "{school_j}", "category": "access", "text": "  "}, "Décrivez votre demande."),
     ({"destination": "{school_j}", "category": "access", "text": "x" * 4001}, "4000"),

@@ -327,3 +327,14 @@ def test_unpublishing_needs_a_reason_and_changes_nothing_without_one(aworld):
     with pytest.raises(Exception, match="motif"):
         services.case_unpublish(by=w.director_j, case=case, reason="")
     assert state() == before
+
+
+def test_the_dashboard_counts_the_cases_that_wait(aworld):
+    w = aworld
+    services.report_publication(by=w.parent, page_id=w.news_j.pk, reason="illicit")
+    services.report_publication(by=w.parent, page_id=w.comm_a.pk, reason="illicit")
+    assert "<strong>1</strong> publication signalée à examiner" in client_for(
+        w.director_j).get("/admin/").content.decode()
+    assert "<strong>1</strong> publication signalée à examiner" in client_for(
+        w.referent_a).get("/admin/").content.decode()
+    assert "publication signalée" not in client_for(w.teacher_j).get("/admin/").content.decode()

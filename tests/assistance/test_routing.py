@@ -80,8 +80,8 @@ def test_a_new_director_takes_over_the_open_cases_of_her_school(aworld):
     w = aworld
     case = services.report_publication(by=w.parent, page_id=w.news_j.pk,
                                        reason=ReportReason.OTHER, text="À vérifier.").case
-    from tests.factories import UserFactory
     from profiles.models import Attachment, NationalProfile
+    from tests.factories import UserFactory
 
     successor = UserFactory(username="nouvelle.directrice", profiles=[NationalProfile.DIRECTOR])
     directory.attachment_add(user=successor, kind=Attachment.Kind.DIRECTOR, school=w.school_j)
@@ -140,9 +140,9 @@ def test_what_each_person_may_ask(aworld):
     assert sorted(keys["parent"]) == sorted([f"school:{w.school_j.pk}", f"school:{w.school_f.pk}"])
     assert keys["pupil_f"] == [f"school:{w.school_f.pk}"]
     # A destination that is not hers is refused and creates nothing.
-    from assistance.models import HelpRequest
-
     from django.core.exceptions import ValidationError
+
+    from assistance.models import HelpRequest
     with pytest.raises(ValidationError):
         services.help_request_submit(by=w.pupil_f, destination=f"school:{w.school_j.pk}",
                                      category=HelpCategory.ACCESS, text="Bonjour")
@@ -159,8 +159,8 @@ def test_a_school_without_director_sends_its_families_to_the_academie(aworld, se
     its assistance platform."""
     w = aworld
     from assistance.models import HelpRequest
-    from tests.factories import UserFactory
     from profiles.models import Attachment, NationalProfile
+    from tests.factories import UserFactory
 
     settings.ASSISTANCE_EMAILS = {w.school_j.circonscription.departement.academie.code:
                                   "assistance@academie.example.org"}

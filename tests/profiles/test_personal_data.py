@@ -82,6 +82,10 @@ def _attach_children(parent, n):
         services.attachment_add(user=child, kind=Attachment.Kind.PUPIL, school_class=SchoolClassFactory())
         services.attachment_add(user=parent, kind=Attachment.Kind.GUARDIAN, pupil=child)
         DataRequestFactory(user=parent)
+        from assistance.models import HelpMessage, HelpRequest
+
+        asked = HelpRequest.objects.create(requester=parent, category="access", text="Aide")
+        HelpMessage.objects.create(request=asked, author=parent, from_requester=True, text="Et alors ?")
 
 
 @pytest.mark.parametrize("children", [1, 6])
@@ -92,8 +96,9 @@ def test_my_data_query_count_is_constant(client, db, children, django_assert_max
     # One query per registered part at most: the moderation app's four parts (memberships,
     # messages written, messages received, preference) are one query each, and so are the
     # activation codes printed for her; the GAR's part is three (its identifier, the schools
-    # where she is assignment manager, her groups).
-    with django_assert_max_num_queries(21):
+    # where she is assignment manager, her groups); the assistance's is three (her reports,
+    # her help requests, their threads).
+    with django_assert_max_num_queries(24):
         assert client.get("/mes-donnees/").status_code == 200
-    with django_assert_max_num_queries(19):
+    with django_assert_max_num_queries(22):
         assert client.get("/mes-donnees/export.json").status_code == 200
