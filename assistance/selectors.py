@@ -124,15 +124,17 @@ def case_handlers(case):
 
 
 def may_handle_reports(user) -> bool:
-    """Shown the « Signalements » menu: whoever may approve somewhere (directors of
-    publication, référents ville) and académie staff (memoised for the request)."""
+    """Shown the « Signalements » menu: whoever approves somewhere — directors of
+    publication (`directs_a_school`, memoised and shared with the other menu items),
+    référents ville — and académie staff (memoised for the request)."""
     if not _active(user):
         return False
     cached = getattr(user, "_assistance_handles_reports", None)
     if cached is None:
-        from pages.workflow import approved_space_paths
+        from profiles.selectors import directs_a_school
 
-        cached = is_academie_staff(user) or bool(approved_space_paths(user))
+        cached = is_academie_staff(user) or directs_a_school(user) or RoleGrant.objects.current() \
+            .filter(user=user, role=Role.REFERENT_VILLE).exists()
         user._assistance_handles_reports = cached
     return cached
 

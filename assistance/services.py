@@ -256,7 +256,8 @@ def help_request_submit(*, by, destination: str, category: str, text: str, page_
 
 
 def _lock_help(help_request) -> HelpRequest:
-    return HelpRequest.objects.select_for_update().select_related("requester", "school").get(
+    # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of the outer join.
+    return HelpRequest.objects.select_for_update(of=("self",)).select_related("requester", "school").get(
         pk=help_request.pk)
 
 
