@@ -11,24 +11,13 @@ per recipient, nobody sees another's address.
   requester; a follow-up: whoever answers."""
 
 from django.conf import settings
-from django.db import transaction
 from django.urls import reverse
-
-SIGNATURE = "\n\n— ENT-école Occitanie (message automatique, ne pas répondre)"
-
-
-def _queue_addresses(subject: str, body: str, addresses) -> None:
-    from pages.notifications import send_portal_mail
-
-    recipients = sorted({a for a in addresses if a})
-    if not recipients:
-        return
-    transaction.on_commit(lambda: send_portal_mail.enqueue(
-        subject=subject, body=body + SIGNATURE, recipients=recipients))
 
 
 def _queue(subject: str, body: str, users) -> None:
-    _queue_addresses(subject, body, [u.email for u in users if u.is_active and u.email])
+    from pages.notifications import queue_mail
+
+    queue_mail(subject, body, [u.email for u in users if u.is_active])
 
 
 def _url(name: str, *args) -> str:
@@ -82,9 +71,11 @@ def notify_help_submitted(help_request) -> None:
     _queue(subject, f"Bonjour,\n\n{who} demande de l'aide ({help_request.get_category_display()})"
                     f" :\n\n{help_request.text}\n\n"
                     f"{_url('assistance_admin:help', help_request.pk)}", handlers)
+    from pages.notifications import queue_mail
+
     extra = _assistance_addresses(help_request)
     if extra:
-        _queue_addresses(
+        queue_mail(
             subject, f"Demande d'aide déposée sur le portail par {who} "
                      f"({help_request.requester.get_username()}) :\n\n{help_request.text}\n\n"
                      f"Envoyée depuis : {help_request.page_url or '—'}\n"

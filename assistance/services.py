@@ -14,7 +14,7 @@ read — told exactly as if it did not exist) or `ValidationError`, and changes 
 
 import re
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from wagtail.log_actions import log
@@ -31,18 +31,8 @@ from assistance.models import (
     ReportCase,
     ReportReason,
 )
+from moderation.services import Refused  # the project's one French refusal
 from portal import ratelimit
-
-
-class Refused(PermissionDenied):
-    """A refusal in French; nothing was changed."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-    def __str__(self):
-        return self.message
 
 
 class Unreadable(Refused):
@@ -177,7 +167,7 @@ def case_unpublish(*, by, case: ReportCase, reason: str, answer: str = "") -> Re
     """Take the reported publication off (the reason goes to its author, as any
     unpublication by the direction of publication) and close the case; the reporters
     are told it was withdrawn (and the answer, if any), never the reason."""
-    from moderation.services import Refused as ModerationRefused, message_retract
+    from moderation.services import message_retract
     from pages.publishing import publication_unpublish
 
     locked = _lock_case(by, case)
@@ -185,10 +175,7 @@ def case_unpublish(*, by, case: ReportCase, reason: str, answer: str = "") -> Re
     if locked.page_id:
         publication_unpublish(locked.page, by=by, reason=reason)
     elif locked.message_id:
-        try:
-            message_retract(by=by, message=locked.message, reason=reason)
-        except ModerationRefused as exc:
-            raise Refused(exc.message) from None
+        message_retract(by=by, message=locked.message, reason=reason)
     else:
         raise ValidationError("La publication n'existe plus : closez le signalement avec une réponse.")
     now = timezone.now()

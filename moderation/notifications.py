@@ -20,19 +20,14 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-SIGNATURE = "\n\n— ENT-école Occitanie (message automatique, ne pas répondre)"
 UNREAD_KEY = "inbox-unread:{}"
 UNREAD_TIMEOUT = 24 * 3600
 
 
 def _queue(subject: str, body: str, users) -> None:
-    from pages.notifications import send_portal_mail
+    from pages.notifications import queue_mail
 
-    recipients = sorted({u.email for u in users if u.email})
-    if not recipients:
-        return
-    transaction.on_commit(lambda: send_portal_mail.enqueue(
-        subject=subject, body=body + SIGNATURE, recipients=recipients))
+    queue_mail(subject, body, [u.email for u in users])
 
 
 def _url(name: str, *args) -> str:

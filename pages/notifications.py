@@ -30,14 +30,19 @@ def send_portal_mail(subject: str, body: str, recipients: list[str]) -> int:
     return send_mass_mail(messages, fail_silently=False)
 
 
-def _queue(subject: str, body: str, users) -> None:
-    recipients = sorted({u.email for u in users if u.email})
+def queue_mail(subject: str, body: str, addresses) -> None:
+    """Queue one mail per address (signed, deduplicated) once the transaction commits."""
+    recipients = sorted({a for a in addresses if a})
     if not recipients:
         return
     transaction.on_commit(
         lambda: send_portal_mail.enqueue(subject=subject, body=body + SIGNATURE,
                                          recipients=recipients)
     )
+
+
+def _queue(subject: str, body: str, users) -> None:
+    queue_mail(subject, body, [u.email for u in users])
 
 
 def _admin_url(name: str, *args) -> str:
