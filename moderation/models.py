@@ -75,11 +75,14 @@ class AssociationMember(models.Model):
 class AuthorizationQuerySet(models.QuerySet):
     def current(self, at=None):
         """THE definition of "association A may write to the parents of school S at t":
-        the period contains t, it was not revoked before t, the school is open."""
+        the period contains t, it was not revoked before t, the school is open and active
+        in the portal this year (`School.portal_active`, enrolment/: an authorisation of a
+        school nobody enrolled is suspended, not ended — its pending messages wait)."""
         at = at or timezone.now()
         return self.filter(starts_at__lte=at, ends_at__gt=at).filter(
             Q(revoked_at__isnull=True) | Q(revoked_at__gt=at)
-        ).filter(Q(school__closed_at__isnull=True) | Q(school__closed_at__gt=at))
+        ).filter(Q(school__closed_at__isnull=True) | Q(school__closed_at__gt=at)).filter(
+            school__portal_active=True)
 
     def ended(self, at=None):
         """Authorisations over at `at` (expired, revoked, or their school closed)."""

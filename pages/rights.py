@@ -74,6 +74,9 @@ ACADEMIE_PERMISSIONS = [
         for action in ("add", "change", "delete", "view")
     ),
     ("profiles", "publish_charter"),
+    # The yearly campaigns and the versions of the agreement's text (enrolment/).
+    *(("enrolment", f"{action}_{model}") for model in ("enrolmentyear", "agreementtemplate")
+      for action in ("add", "change", "view")),
     ("profiles", "view_datarequest"),
     ("profiles", "change_datarequest"),
 ]
@@ -206,6 +209,9 @@ def _sync_group(spec: GroupSpec, *, structure_field: str, structure, space, obje
         group.name = spec.name
         group.save(update_fields=["name"])
     is_open = structure_is_open(structure)
+    # A school that is not active in the portal this year (enrolment/): its groups keep
+    # their members and the admin, not the rights on its space, media and messages.
+    writable = is_open and getattr(structure, "portal_active", True)
 
     # Global permission (access to the Wagtail admin) and members.
     _set_global_permissions(group, permission_ids(GLOBAL_PERMISSIONS) if is_open else set())
@@ -215,15 +221,15 @@ def _sync_group(spec: GroupSpec, *, structure_field: str, structure, space, obje
     # django-guardian object permissions on the structure (direct foreign keys).
     page_perms = permission_ids(("wagtailcore", c) for c in spec.page_permissions)
     _sync_rows(GroupPagePermission, group, ("page_id", "permission_id"),
-               {(space.pk, p) for p in page_perms} if space and is_open else set())
+               {(space.pk, p) for p in page_perms} if space and writable else set())
     collection_perms = permission_ids(spec.collection_permissions)
     collection_id = space.collection_id if space else None
     _sync_rows(GroupCollectionPermission, group, ("collection_id", "permission_id"),
-               {(collection_id, p) for p in collection_perms} if collection_id and is_open else set())
+               {(collection_id, p) for p in collection_perms} if collection_id and writable else set())
     model = type(structure)
     object_perms = permission_ids((model._meta.app_label, c) for c in spec.object_permissions)
     _sync_rows(object_perm_model, group, ("content_object_id", "permission_id"),
-               {(structure.pk, p) for p in object_perms} if is_open else set())
+               {(structure.pk, p) for p in object_perms} if writable else set())
 
 
 @transaction.atomic

@@ -238,6 +238,16 @@ def _space_archive(space) -> None:
         UnpublishPageAction(page.specific, user=None).execute(skip_permission_checks=True)
 
 
+def space_reindex(school: School) -> None:
+    """The reader keys of a school's space and everything under it, again (its
+    activation changed: enrolment.services.activation_sync)."""
+    from pages.visibility import reindex_tree
+
+    space = SchoolSpacePage.objects.filter(school=school).first()
+    if space is not None:
+        reindex_tree(space)
+
+
 def on_directory_change(structure, what) -> None:
     """Registered with `profiles.derivation` (pages/apps.py)."""
     if what == derivation.STRUCTURE and isinstance(structure, (School, Collectivity)):

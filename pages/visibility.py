@@ -275,10 +275,14 @@ def page_serve_guard(page, request):
     """`before_serve_page`: a page outside the reader's audience answers 404 to a
     logged-in user (its existence is not revealed) and sends an anonymous visitor to
     the login page. The structural pages (home, indexes, spaces, « Actualités ») are
-    public (`PortalPage.reader_keys`): no query for them."""
-    from pages.models import Publication
+    public (`PortalPage.reader_keys`) — the home and the indexes need no query; a
+    space and its « Actualités » ask their stored keys (empty when the school is
+    inactive, enrolment/)."""
+    from pages.models import CollectivityIndexPage, PortalHomePage, SchoolIndexPage
 
-    if not isinstance(page, Publication) and page.reader_keys() == {PUBLIC}:
+    # The home and the two indexes are public, always (no query); a space and its
+    # « Actualités » are too unless the school is inactive: their stored keys say it.
+    if isinstance(page, PortalHomePage | SchoolIndexPage | CollectivityIndexPage):
         return None
     if user_may_read_page(request.user, page):
         return None
@@ -360,6 +364,11 @@ def index_page(page) -> None:
     from pages.models import PageMedia, PageReaderKey
 
     wanted = page.specific_deferred.reader_keys() if type(page) is Page else page.reader_keys()
+    if wanted and in_inactive_school(page):
+        # A school its collectivity has not enrolled this year (`School.portal_active`,
+        # enrolment/): its space and everything under it carry no key — académie staff
+        # only, who read every live page.
+        wanted = set()
     existing = set(PageReaderKey.objects.filter(page_id=page.pk).values_list("key", flat=True))
     if existing - wanted:
         PageReaderKey.objects.filter(page_id=page.pk, key__in=existing - wanted).delete()
@@ -396,15 +405,30 @@ def index_page(page) -> None:
     )
 
 
+def in_inactive_school(page) -> bool:
+    """Does the page lie in the space of a school that is not active in the portal
+    (itself included)? One query."""
+    from pages.models import SchoolSpacePage
+
+    steplen = Page.steplen
+    prefixes = [page.path[:i] for i in range(steplen, len(page.path) + 1, steplen)]
+    return SchoolSpacePage.objects.filter(path__in=prefixes, school__portal_active=False).exists()
+
+
+def reindex_tree(root) -> None:
+    """Recompute the keys of a page and of everything under it."""
+    from pages.models import PortalPage
+
+    for page in Page.objects.descendant_of(root, inclusive=True).specific().iterator():
+        if isinstance(page, PortalPage):
+            index_page(page)
+
+
 def reindex_after_move(sender, instance, **kwargs):
     """`post_page_move`: Wagtail saves a moved page as a plain `Page` (not through
     `PortalPage.save`), and a move may change its space: recompute the keys of the
     page and of everything under it."""
-    from pages.models import PortalPage
-
-    for page in Page.objects.descendant_of(instance, inclusive=True).specific().iterator():
-        if isinstance(page, PortalPage):
-            index_page(page)
+    reindex_tree(instance)
 
 
 # --- Media ------------------------------------------------------------------------

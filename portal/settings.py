@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "moderation",
     "gar",
     "assistance",
+    "enrolment",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
     "wagtail.embeds",
@@ -402,3 +403,10 @@ GAR_DELIVERY_COMMAND = env_str("GAR_DELIVERY_COMMAND")
 # the directory, « * » for any other: ASSISTANCE_EMAILS="toulouse=assistance@…,*=…".
 ASSISTANCE_EMAILS = dict(
     item.split("=", 1) for item in env_list("ASSISTANCE_EMAILS") if "=" in item)
+
+# Enrolment (enrolment/): the conventions (PDF) are private files, kept outside MEDIA_ROOT
+# (which the web server may serve) and served by the portal to those who may read them.
+PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "var" / "private")))
+# Where the académie's finance service is told of a new enrolment (optional).
+ENROLMENT_EMAILS = env_list("ENROLMENT_EMAILS")
+ENROLMENT_SIGNED_MAX_BYTES = env_int("ENROLMENT_SIGNED_MAX_BYTES", 10 * 1024 * 1024)

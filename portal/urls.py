@@ -29,6 +29,7 @@ urlpatterns = [
     path("mon-fil/", pages_views.my_feed, name="my_feed"),
     path("associations/", include("moderation.urls")),
     path("", include("assistance.urls")),
+    path("", include("enrolment.urls")),
     path("messages/", include(moderation_urls.inbox_urlpatterns)),
     path("flux/espace-<int:space_id>.atom", space_public_feed, name="space_atom"),
     # Before Wagtail's own: its logout also on GET (see AdminLogoutView).

@@ -200,6 +200,12 @@ class Collectivity(models.Model):
         Departement, on_delete=models.PROTECT, related_name="collectivities",
         verbose_name="département",
     )
+    grouping = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="member_communes",
+        limit_choices_to={"kind": "grouping"}, verbose_name="membre du regroupement",
+        help_text="Pour une commune membre d'un regroupement (RPI, SIVOS) : elle peut inscrire "
+                  "les écoles du regroupement dont elle paie la part (enrolment/).",
+    )
     closed_at = models.DateTimeField(
         "fermée le", null=True, blank=True, editable=False,
         help_text="Une collectivité n'est jamais supprimée : elle est fermée (services.collectivity_close).",
@@ -215,6 +221,14 @@ class Collectivity(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        super().clean()
+        if self.grouping_id is not None:
+            if self.kind != self.Kind.COMMUNE:
+                raise ValidationError({"grouping": "Seule une commune peut être membre d'un regroupement."})
+            if self.grouping_id == self.pk or self.grouping.kind != self.Kind.GROUPING:
+                raise ValidationError({"grouping": "Choisissez un regroupement de communes."})
 
 
 class School(models.Model):
@@ -238,6 +252,12 @@ class School(models.Model):
         "fermée le", null=True, blank=True, editable=False,
         help_text="Une école n'est jamais supprimée : elle est fermée (services.school_close).",
     )
+    # Whether the school is active in the portal this school year: kept equal to
+    # `enrolment.selectors.active_school_ids()` (its collectivity enrolled it) by
+    # `enrolment.services.activation_sync` — never written anywhere else. An inactive
+    # school's space and pages carry no reader key (only académie staff read them) and
+    # its derived groups hold no page permission.
+    portal_active = models.BooleanField("active dans le portail", default=True, editable=False)
 
     objects = StructureQuerySet.as_manager()
 
@@ -513,10 +533,11 @@ class Role(models.TextChoices):
     DIRECTOR_OF_PUBLICATION = "director_of_publication", "Directeur de publication de l'école"
     REFERENT_VILLE = "referent_ville", "Référent ville (directeur de publication de la collectivité)"
     PUBLISHER = "publisher", "Publieur dans l'espace de la collectivité"
+    SIGNATORY = "enrolment_signatory", "Habilité à inscrire les écoles (engage la collectivité)"
 
 
 SCHOOL_ROLES = {Role.DIRECTOR_OF_PUBLICATION}
-COLLECTIVITY_ROLES = {Role.REFERENT_VILLE, Role.PUBLISHER}
+COLLECTIVITY_ROLES = {Role.REFERENT_VILLE, Role.PUBLISHER, Role.SIGNATORY}
 # Roles that only one person holds at a time for a structure.
 SINGLE_HOLDER_ROLES = {Role.DIRECTOR_OF_PUBLICATION, Role.REFERENT_VILLE}
 
@@ -526,6 +547,7 @@ ROLE_PROFILES = {
     Role.DIRECTOR_OF_PUBLICATION: {NationalProfile.DIRECTOR, NationalProfile.TEACHER},
     Role.REFERENT_VILLE: {NationalProfile.COLLECTIVITY},
     Role.PUBLISHER: {NationalProfile.COLLECTIVITY},
+    Role.SIGNATORY: {NationalProfile.COLLECTIVITY},
 }
 
 
@@ -604,7 +626,8 @@ class RoleGrant(models.Model):
                 violation_error_message="Ce rôle ne s'exerce pas sur ce type de structure.",
                 condition=(
                     Q(role="director_of_publication", school__isnull=False, collectivity__isnull=True)
-                    | Q(role__in=["referent_ville", "publisher"], collectivity__isnull=False,
+                    | Q(role__in=["referent_ville", "publisher", "enrolment_signatory"],
+                        collectivity__isnull=False,
                         school__isnull=True)
                 ),
             ),
@@ -636,6 +659,13 @@ class RoleGrant(models.Model):
                 condition=Q(role="publisher", ends_at__isnull=True),
                 name="rolegrant_one_open_publisher_grant",
                 violation_error_message="Cette personne est déjà publieur dans cette collectivité.",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "collectivity"],
+                condition=Q(role="enrolment_signatory", ends_at__isnull=True),
+                name="rolegrant_one_open_signatory_grant",
+                violation_error_message=(
+                    "Cette personne est déjà habilitée à inscrire les écoles de cette collectivité."),
             ),
         ]
 

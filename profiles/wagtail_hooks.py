@@ -255,7 +255,7 @@ class CollectivityViewSet(ModelViewSet):
     edit_view_class = StructureEditView
     delete_view_class = StructureCloseView
     icon = "home"
-    form_fields = ["name", "siret", "insee_code", "kind", "departement"]
+    form_fields = ["name", "siret", "insee_code", "kind", "departement", "grouping"]
     list_display = ["name", "siret", "insee_code", "kind", "departement", "closed_at"]
     list_filter = ["kind", "departement"]
     search_fields = ["name", "siret", "insee_code"]

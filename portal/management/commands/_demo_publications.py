@@ -18,6 +18,11 @@ What each demo user should find is in README.md (« Comptes de démonstration »
 from pages.models import Audience
 
 PRESENTATIONS = {
+    "bastide": (
+        "Présentation de l'école",
+        "Bienvenue à l'école élémentaire La Bastide.",
+        "<p>Huit classes du CP au CM2, au cœur du quartier de la Bastide.</p>",
+    ),
     "jaures": (
         "Présentation de l'école",
         "Bienvenue à l'école élémentaire Jean Jaurès.",

@@ -28,6 +28,7 @@ from pages.models import (
 )
 from pages.services import news_index_ensure, portal_tree_ensure, spaces_ensure_all
 from portal.management.commands._demo_assistance import seed_assistance
+from portal.management.commands._demo_enrolment import seed_enrolment
 from portal.management.commands._demo_charter import CHARTER_ADULT, CHARTER_PUPIL, CHARTER_TITLE
 from portal.management.commands._demo_moderation import seed_moderation
 from portal.management.commands._demo_publications import PRESENTATIONS, PUBLICATIONS
@@ -76,6 +77,9 @@ SCHOOLS = [
      "Albi", "Albi"),
     ("curie", uai("0340789"), "École élémentaire Marie Curie", "30 avenue de Lodève", "34070",
      "Montpellier", "Montpellier", "Montpellier Centre"),
+    # Not enrolled by Toulouse this year (enrolment/): referent.toulouse enrols it by hand.
+    ("bastide", uai("0311890"), "École élémentaire La Bastide", "8 rue de la Bastide", "31500",
+     "Toulouse", "Toulouse", "Toulouse Nord"),
 ]
 # (school key, level, name)
 CLASSES = [
@@ -249,6 +253,7 @@ class Command(BaseCommand):
         seed_moderation(schools, classes, users)
         self.seed_gar(schools, users)
         seed_assistance(schools, users)
+        seed_enrolment(schools, communes, users)
         self.seed_charter()
 
     def seed_gar(self, schools, users):
