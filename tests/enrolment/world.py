@@ -6,6 +6,7 @@ of two schools, whose member communes Aussonne and Seilh each pay their own shar
 (a signatory each)."""
 
 import datetime
+from decimal import Decimal
 
 from django.conf import settings
 
@@ -30,7 +31,7 @@ def form_for(collectivity, **changes):
 def open_year(*, enforced_from=None, school_year=None, fee="41.00"):
     start = int((school_year or settings.SCHOOL_YEAR).split("-")[0])
     return EnrolmentYear.objects.create(
-        school_year=school_year or settings.SCHOOL_YEAR, fee=fee,
+        school_year=school_year or settings.SCHOOL_YEAR, fee=Decimal(fee),
         agreement_ends_on=datetime.date(start + 1, 9, 4), opens_on=datetime.date(start - 1, 6, 1),
         enforced_from=enforced_from or datetime.date(start - 1, 6, 2),
         template=AgreementTemplate.objects.get(version=1))

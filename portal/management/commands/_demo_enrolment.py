@@ -6,6 +6,7 @@ inactive); Albi's enrolment of Jules Ferry is paid, Montpellier's of Marie Curie
 the rector. `agent.academie` follows them in « Inscriptions »."""
 
 import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -17,7 +18,7 @@ from enrolment.models import AgreementTemplate, Enrolment, EnrolmentYear, Status
 def seed_enrolment(schools, communes, users):
     start = int(settings.SCHOOL_YEAR.split("-")[0])
     year, _ = EnrolmentYear.objects.get_or_create(school_year=settings.SCHOOL_YEAR, defaults={
-        "fee": "41.00", "agreement_ends_on": datetime.date(start + 1, 9, 4),
+        "fee": Decimal("41.00"), "agreement_ends_on": datetime.date(start + 1, 9, 4),
         "opens_on": datetime.date(start, 6, 1), "enforced_from": datetime.date(start, 10, 1),
         "template": AgreementTemplate.objects.get(version=1)})
     agent = users["agent.academie"]
