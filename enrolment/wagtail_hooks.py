@@ -9,7 +9,9 @@ Enrolments, their schools and documents are not snippets: the only admin doors o
 are the back-office views (académie staff; 404 to anybody else); no bulk action,
 chooser, report, API endpoint or serving URL of Wagtail's knows them. The two viewsets
 use Wagtail's model permissions, held by the derived académie group (no delete: a year
-or a version is PROTECTed by what uses it)."""
+or a version is PROTECTed by what uses it). The collectivity's side is on the portal
+(« Inscription des écoles » in its header), not in the admin: a menu item asking « does she
+commit a collectivity? » would cost every admin page a query."""
 
 from django.urls import include, path, reverse
 from wagtail import hooks
@@ -17,7 +19,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from enrolment import admin_views, selectors
+from enrolment import admin_views
 from enrolment.models import AgreementTemplate, EnrolmentYear
 from profiles.selectors import is_academie_staff
 
@@ -47,19 +49,9 @@ class StaffMenuItem(MenuItem):
         return is_academie_staff(request.user)
 
 
-class EnrolMenuItem(MenuItem):
-    def is_shown(self, request):
-        return selectors.may_enrol(request.user)
-
-
 @hooks.register("register_admin_menu_item")
 def register_enrolment_menu_item():
     return StaffMenuItem("Inscriptions", reverse("enrolment_admin:index"), icon_name="form", order=254)
-
-
-@hooks.register("register_admin_menu_item")
-def register_enrol_menu_item():
-    return EnrolMenuItem("Inscrire les écoles", reverse("enrolment:home"), icon_name="form", order=255)
 
 
 class EnrolmentYearViewSet(ModelViewSet):

@@ -240,12 +240,15 @@ def _space_archive(space) -> None:
 
 def space_reindex(school: School) -> None:
     """The reader keys of a school's space and everything under it, again (its
-    activation changed: enrolment.services.activation_sync)."""
+    activation changed: enrolment.services.activation_sync). The keys are written without
+    saving the pages: the anonymous visitors' cache is told here, as a save would."""
+    from pages import public_cache
     from pages.visibility import reindex_tree
 
     space = SchoolSpacePage.objects.filter(school=school).first()
     if space is not None:
         reindex_tree(space)
+        public_cache.invalidate()
 
 
 def on_directory_change(structure, what) -> None:

@@ -62,7 +62,8 @@ def test_referent_enrols_two_schools_academie_signs_schools_are_active(en_world,
         referent.get_by_role("link", name="Convention pré-remplie n° 1 (PDF)").click()
     path = tmp_path / "convention.pdf"
     download_info.value.save_as(path)
-    text = " ".join(" ".join(p.extract_text().split()) for p in pypdf.PdfReader(io.BytesIO(path.read_bytes())).pages)
+    reader = pypdf.PdfReader(io.BytesIO(path.read_bytes()))
+    text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
     assert w.school_j.uai in text and w.school_t.uai in text and "82,00 €" in text and "--" not in text
 
     # Académie staff follow it in the admin: sent, then signed with the signed copy.

@@ -106,7 +106,7 @@ def test_at_the_rollover_last_years_schools_stay_active_until_enforced_from(worl
     w = world
     open_year(school_year="2025-2026")
     last_year = EnrolmentYear.objects.get(school_year="2025-2026")
-    from enrolment.models import Enrolment, EnrolledSchool
+    from enrolment.models import EnrolledSchool, Enrolment
 
     previous = Enrolment.objects.create(year=last_year, collectivity=w.commune_a, legal_name="Commune",
                                         siret=w.commune_a.siret, address="x",

@@ -16,7 +16,7 @@ from enrolment.documents import format_euros
 from enrolment.models import AgreementDocument, AgreementTemplate, EnrolledSchool, Enrolment, Status
 from moderation.services import Refused
 from tests.enrolment.world import form_for
-from tests.factories import CollectivityFactory, SchoolFactory
+from tests.factories import CollectivityFactory
 
 
 def submit(w, by, collectivity, schools, **changes):

@@ -12,8 +12,8 @@ from django.test import Client
 
 from enrolment import documents, services
 from enrolment.models import AgreementDocument, Enrolment, Status
-from profiles.models import Role
 from profiles import services as directory
+from profiles.models import Role
 from tests.enrolment.world import form_for
 from tests.factories import CollectivityFactory, SchoolFactory, UserFactory
 from tests.pages.reading_helpers import queries_of
@@ -81,7 +81,8 @@ def test_someone_else_may_not_enrol_nor_read_nor_download(ew):
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert b"".join(response.streaming_content).startswith(b"%PDF-")
     assert "attachment" in response["Content-Disposition"]
-    assert client_for(w.agent).get(f"/admin/inscriptions/{enrolment.pk}/convention/{document.pk}/").status_code == 200
+    staff = client_for(w.agent)
+    assert staff.get(f"/admin/inscriptions/{enrolment.pk}/convention/{document.pk}/").status_code == 200
     # Not a public file: no URL under MEDIA_URL.
     with pytest.raises(ValueError):
         document.file.url  # noqa: B018
@@ -122,7 +123,8 @@ def test_totals_by_departement_and_academie_and_the_csv(ew):
     from enrolment.admin_views import totals
 
     t = totals(w.year)
-    assert t["schools"] == 3 and t["enrolments"] == 2 and t["amount"] == documents.format_euros(Decimal("123"))
+    assert t["schools"] == 3 and t["enrolments"] == 2
+    assert t["amount"] == documents.format_euros(Decimal("123"))
     response = client_for(w.agent).get("/admin/inscriptions/export.csv")
     body = b"".join(response.streaming_content).decode("utf-8")
     rows = list(csv.DictReader(io.StringIO(body.lstrip("\ufeff")), delimiter=";"))

@@ -76,6 +76,19 @@ def test_an_audience_narrowed_to_parents_hides_the_page_from_anonymous_visitors_
     assert asks_to_log_in(client.get(page.url))
 
 
+def test_a_school_that_goes_inactive_is_hidden_from_anonymous_visitors_at_once(site, client):
+    """Its pages' keys change without a save (enrolment.services.activation_sync): the
+    cache is told all the same."""
+    from enrolment import services as enrolment
+    from tests.enrolment.world import open_year
+
+    page, space = site["public"], site["space"]
+    assert client.get(page.url).status_code == 200 and client.get(space.url).status_code == 200
+    open_year()
+    enrolment.activation_sync()
+    assert asks_to_log_in(client.get(page.url)) and asks_to_log_in(client.get(space.url))
+
+
 def test_a_refusal_is_not_kept(site, client):
     page = site["private"]
     assert asks_to_log_in(client.get(page.url))

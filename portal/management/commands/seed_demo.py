@@ -28,8 +28,8 @@ from pages.models import (
 )
 from pages.services import news_index_ensure, portal_tree_ensure, spaces_ensure_all
 from portal.management.commands._demo_assistance import seed_assistance
-from portal.management.commands._demo_enrolment import seed_enrolment
 from portal.management.commands._demo_charter import CHARTER_ADULT, CHARTER_PUPIL, CHARTER_TITLE
+from portal.management.commands._demo_enrolment import seed_enrolment
 from portal.management.commands._demo_moderation import seed_moderation
 from portal.management.commands._demo_publications import PRESENTATIONS, PUBLICATIONS
 from profiles import services
