@@ -44,7 +44,7 @@ def test_seed_demo_content(db, settings, client):
                                        school__name__contains="Jean Jaurès")
     assert dop.user.username == "directrice.jaures"
     assert RoleGrant.objects.open().get(role=Role.REFERENT_VILLE).user.username == "referent.toulouse"
-    assert SchoolSpacePage.objects.count() == 4
+    assert SchoolSpacePage.objects.count() == 5  # La Bastide: not enrolled (enrolment/)
     # parent.martin has children in two schools.
     schools = {
         a.school_id

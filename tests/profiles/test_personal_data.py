@@ -97,8 +97,8 @@ def test_my_data_query_count_is_constant(client, db, children, django_assert_max
     # messages written, messages received, preference) are one query each, and so are the
     # activation codes printed for her; the GAR's part is three (its identifier, the schools
     # where she is assignment manager, her groups); the assistance's is three (her reports,
-    # her help requests, their threads).
-    with django_assert_max_num_queries(24):
+    # her help requests, their threads); the enrolment's is one (the enrolments she submitted).
+    with django_assert_max_num_queries(25):
         assert client.get("/mes-donnees/").status_code == 200
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(23):
         assert client.get("/mes-donnees/export.json").status_code == 200
