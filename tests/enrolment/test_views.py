@@ -210,3 +210,35 @@ def test_the_enrolment_page_costs_the_same_with_1_and_10_versions(ew, monkeypatc
     staff = client_for(w.agent)
     _r, staff_few = queries_of(staff, f"/admin/inscriptions/{enrolment.pk}/")
     assert staff_few <= 24, staff_few
+
+
+def test_academie_staff_open_next_year_in_the_admin_without_code(ew):
+    """« Campagnes d'inscription »: a new campaign and a new version of the text, as data;
+    a version that served stays frozen; nobody else reaches these views."""
+    from enrolment.models import AgreementTemplate, EnrolmentYear
+
+    w = ew
+    enrol(w, w.referent_a, w.commune_a, [w.school_j])  # version 1 has served
+    staff = client_for(w.agent)
+    assert staff.get("/admin/enrolment_years/").status_code == 200
+    assert staff.get("/admin/agreement_templates/").status_code == 200
+    v1 = AgreementTemplate.objects.get(version=1)
+    response = staff.post(f"/admin/agreement_templates/edit/{v1.pk}/", {
+        "version": 1, "title": v1.title, "body": v1.body + "<p>Ajout</p>"})
+    assert response.status_code == 200 and AgreementTemplate.objects.get(pk=v1.pk).body == v1.body
+    response = staff.post("/admin/agreement_templates/new/", {
+        "version": 2, "title": "Convention 2027-2028", "body": v1.body.replace("Préambule", "Préambule 2027")})
+    assert response.status_code == 302
+    v2 = AgreementTemplate.objects.get(version=2)
+    response = staff.post("/admin/enrolment_years/new/", {
+        "school_year": "2027-2028", "fee": "42.00", "agreement_ends_on": "2028-09-03",
+        "opens_on": "2027-06-01", "enforced_from": "2027-10-01", "template": v2.pk,
+        "signatory": "Le recteur de la région académique Occitanie"})
+    assert response.status_code == 302
+    assert EnrolmentYear.objects.get(school_year="2027-2028").fee == Decimal("42.00")
+    for someone in (w.referent_a, w.director_j):
+        client = client_for(someone)
+        assert client.get("/admin/enrolment_years/").status_code in (302, 403)
+        assert client.post("/admin/agreement_templates/new/", {
+            "version": 3, "title": "x", "body": "--liste_ecoles--"}).status_code in (302, 403)
+    assert not AgreementTemplate.objects.filter(version=3).exists()
