@@ -48,12 +48,6 @@ _MARKUP = re.compile(r"[<>]")
 _NAME = re.compile(r"[^\W\d_]+(?:[ '’.-]+[^\W\d_]+)*\.?")
 
 
-def _who(user) -> str:
-    if user is None:
-        return "le système"
-    return user.get_full_name() or user.get_username()
-
-
 # --- What the form says -------------------------------------------------------------------
 
 
