@@ -48,15 +48,6 @@ def committing_people(collectivity, at=None):
     return User.objects.filter(pk__in=ids, is_active=True)
 
 
-def may_enrol(user) -> bool:
-    """Shows « Inscrire les écoles » (memoised on the user for the request)."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if not hasattr(user, "_may_enrol"):
-        user._may_enrol = committing_collectivities(user).exists()
-    return user._may_enrol
-
-
 def choosable_schools(collectivity, at=None):
     in_charge = Q(collectivity=collectivity)
     if collectivity.grouping_id is not None:
