@@ -358,6 +358,8 @@ LOGGING = {
         # Wagtail logs every page save and background task at INFO: keep them for debugging.
         "wagtail": {"level": env_str("WAGTAIL_LOG_LEVEL", "WARNING")},
         "django_tasks": {"level": env_str("WAGTAIL_LOG_LEVEL", "WARNING")},
+        # WeasyPrint logs each layout step at INFO (enrolment's conventions): its warnings only.
+        "weasyprint": {"level": "WARNING"},
         # Login failures and lockouts are WARNING; axes' INFO lines are noise.
         "axes": {"level": env_str("AXES_LOG_LEVEL", "WARNING")},
     },
