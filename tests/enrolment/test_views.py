@@ -227,7 +227,8 @@ def test_academie_staff_open_next_year_in_the_admin_without_code(ew):
         "version": 1, "title": v1.title, "body": v1.body + "<p>Ajout</p>"})
     assert response.status_code == 200 and AgreementTemplate.objects.get(pk=v1.pk).body == v1.body
     response = staff.post("/admin/agreement_templates/new/", {
-        "version": 2, "title": "Convention 2027-2028", "body": v1.body.replace("Préambule", "Préambule 2027")})
+        "version": 2, "title": "Convention 2027-2028",
+        "body": v1.body.replace("Préambule", "Préambule 2027")})
     assert response.status_code == 302
     v2 = AgreementTemplate.objects.get(version=2)
     response = staff.post("/admin/enrolment_years/new/", {
