@@ -67,7 +67,7 @@ def _filtered(request, year):
 def totals(year):
     """Schools and amounts of the year's enrolments that are not cancelled, by
     département and by académie (two grouped queries)."""
-    live = Enrolment.objects.filter(year=year).exclude(status=Status.CANCELLED)
+    live = selectors.live_enrolments(year)
     by_dep = list(live.values("collectivity__departement__code", "collectivity__departement__name",
                               "collectivity__departement__academie__name")
                   .annotate(enrolments=Count("pk", distinct=True), schools=Count("schools"))
@@ -145,8 +145,7 @@ def detail(request, enrolment_id):
     _require_staff(request)
     enrolment = get_object_or_404(Enrolment.objects.select_related(
         "year", "collectivity__departement__academie", "created_by"), pk=enrolment_id)
-    schools = [es.school for es in enrolment.schools.select_related("school").order_by(
-        "school__city", "school__name")]
+    schools = selectors.enrolled_schools(enrolment)
     next_status = NEXT_STATUS.get(enrolment.status)
     return render(request, "enrolment/admin/detail.html", {
         "enrolment": enrolment, "schools": schools,

@@ -27,6 +27,25 @@ def current_year(school_year: str | None = None) -> EnrolmentYear | None:
         school_year=school_year or settings.SCHOOL_YEAR).first()
 
 
+def campaign_open(year, at=None) -> bool:
+    """The form takes enrolments from the opening day to the end of the agreement."""
+    from django.utils import timezone
+
+    today = timezone.localtime(at or timezone.now()).date()
+    return year is not None and year.opens_on <= today <= year.agreement_ends_on
+
+
+def live_enrolments(year):
+    """The year's enrolments that are not cancelled (at most one per collectivity)."""
+    return Enrolment.objects.filter(year=year).exclude(status=Status.CANCELLED)
+
+
+def enrolled_schools(enrolment) -> list:
+    """Its schools, in the order the convention lists them."""
+    return sorted((es.school for es in enrolment.schools.select_related("school")),
+                  key=lambda s: (s.city, s.name, s.uai))
+
+
 def committing_collectivities(user, at=None):
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Collectivity.objects.none()
@@ -62,25 +81,18 @@ def enrolments_readable_by(user):
     return qs.filter(collectivity__in=committing_collectivities(user))
 
 
-def taken_school_ids(year, *, except_enrolment=None) -> set[int]:
-    """The schools another enrolment of the year already holds."""
-    from enrolment.models import EnrolledSchool
-
-    qs = EnrolledSchool.objects.filter(year=year)
-    if except_enrolment is not None:
-        qs = qs.exclude(enrolment=except_enrolment)
-    return set(qs.values_list("school_id", flat=True))
-
-
-def enrolled_school_ids(year) -> set[int]:
-    """The schools of the year's enrolments that are not cancelled (a cancelled
-    enrolment lets its schools go: its rows are deleted)."""
+def enrolled_school_ids(year, *, except_enrolment=None) -> set[int]:
+    """The schools enrolled for the year (by another enrolment than `except_enrolment`).
+    A cancelled enrolment holds no school: cancelling deletes its rows (the documents keep
+    the list), so these rows are the whole answer."""
     from enrolment.models import EnrolledSchool
 
     if year is None:
         return set()
-    return set(EnrolledSchool.objects.filter(year=year).exclude(
-        enrolment__status=Status.CANCELLED).values_list("school_id", flat=True))
+    qs = EnrolledSchool.objects.filter(year=year)
+    if except_enrolment is not None:
+        qs = qs.exclude(enrolment=except_enrolment)
+    return set(qs.values_list("school_id", flat=True))
 
 
 def previous_school_year(school_year: str) -> str:

@@ -21,7 +21,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from wagtail.log_actions import log
 
 from enrolment import documents, notifications, selectors
@@ -55,15 +54,16 @@ def _text(value, label: str, max_length: int, *, name: bool = False) -> str:
     text = " ".join((value or "").split())
     if not text:
         raise ValidationError(f"Indiquez {label}.")
+    subject = label[0].upper() + label[1:]
     if _CONTROL.search(value or "") or _MARKUP.search(text):
-        raise ValidationError(f"{label[0].upper()}{label[1:]} ne doit contenir ni balise ni caractère "
-                              "de contrôle (« < », « > »).")
+        raise ValidationError(f"{subject} ne doit contenir ni balise ni caractère de contrôle "
+                              "(« < », « > »).")
     if len(text) > max_length:
-        raise ValidationError(f"{label[0].upper()}{label[1:]} ne doit pas dépasser {max_length} "
-                              f"caractères ({len(text)} actuellement).")
+        raise ValidationError(f"{subject} ne doit pas dépasser {max_length} caractères "
+                              f"({len(text)} actuellement).")
     if name and not _NAME.fullmatch(text):
-        raise ValidationError(f"{label[0].upper()}{label[1:]} ne peut contenir que des lettres, des "
-                              "espaces, des traits d'union et des apostrophes.")
+        raise ValidationError(f"{subject} ne peut contenir que des lettres, des espaces, des traits "
+                              "d'union et des apostrophes.")
     return text
 
 
@@ -124,7 +124,7 @@ def _clean_schools(collectivity, year, school_ids, *, enrolment=None) -> list[Sc
     if len(schools) != len(wanted):
         raise ValidationError({"schools": [
             f"Seules les écoles dont {collectivity.name} a la charge peuvent être inscrites."]})
-    taken = selectors.taken_school_ids(year, except_enrolment=enrolment) & wanted
+    taken = selectors.enrolled_school_ids(year, except_enrolment=enrolment) & wanted
     if taken:
         names = ", ".join(str(s) for s in schools if s.pk in taken)
         raise ValidationError({"schools": [
@@ -134,8 +134,7 @@ def _clean_schools(collectivity, year, school_ids, *, enrolment=None) -> list[Sc
 
 def _open_year(at=None):
     year = selectors.current_year()
-    today = timezone.localtime(at or timezone.now()).date()
-    if year is None or today < year.opens_on or today > year.agreement_ends_on:
+    if not selectors.campaign_open(year, at):
         raise Refused(NO_CAMPAIGN.format(year=settings.SCHOOL_YEAR))
     return year
 
@@ -174,8 +173,7 @@ def enrolment_submit(*, by, collectivity, data: dict, school_ids, at=None) -> En
         raise Refused(NOT_COMMITTING)
     year = _open_year(at)
     collectivity = Collectivity.objects.select_for_update().get(pk=collectivity.pk)
-    if Enrolment.objects.filter(year=year, collectivity=collectivity).exclude(
-            status=Status.CANCELLED).exists():
+    if selectors.live_enrolments(year).filter(collectivity=collectivity).exists():
         raise Refused(f"{collectivity.name} a déjà inscrit ses écoles pour {year.school_year} : "
                       "modifiez la liste de son inscription.")
     errors = {}
@@ -213,11 +211,6 @@ def _lock(enrolment) -> Enrolment:
         "year__template", "collectivity").get(pk=enrolment.pk)
 
 
-def _current_schools(enrolment) -> list[School]:
-    return sorted((es.school for es in EnrolledSchool.objects.filter(enrolment=enrolment)
-                   .select_related("school")), key=lambda s: (s.city, s.name, s.uai))
-
-
 @transaction.atomic
 def enrolment_change_schools(*, by, enrolment, school_ids, at=None) -> AgreementDocument:
     """A new list until the convention is signed: the convention's next version (the
@@ -229,7 +222,7 @@ def enrolment_change_schools(*, by, enrolment, school_ids, at=None) -> Agreement
         raise Refused(f"La convention est « {enrolment.get_status_display().lower()} » : la liste des "
                       "écoles ne change plus. Contactez les services de l'académie.")
     schools = _clean_schools(enrolment.collectivity, enrolment.year, school_ids, enrolment=enrolment)
-    before = {s.pk: s for s in _current_schools(enrolment)}
+    before = {s.pk: s for s in selectors.enrolled_schools(enrolment)}
     after = {s.pk for s in schools}
     if after == set(before):
         raise ValidationError({"schools": ["La liste des écoles n'a pas changé."]})
@@ -295,7 +288,7 @@ def enrolment_advance(*, by, enrolment, to_status, signed_file=None, at=None) ->
     enrolment.save(update_fields=["status", "updated_at"])
     data = {"from": previous, "to": to_status}
     if content is not None:
-        document = _new_document(enrolment, _current_schools(enrolment), by=by,
+        document = _new_document(enrolment, selectors.enrolled_schools(enrolment), by=by,
                                  kind=AgreementDocument.Kind.SIGNED, content=content)
         data["signed_document"] = document.number
     log(instance=enrolment, action="enrolment.advance", user=by, data=data)

@@ -21,7 +21,7 @@ from wagtail.models import ModelLogEntry
 from enrolment import selectors, services
 from enrolment.documents import format_euros
 from enrolment.forms import ChangeSchoolsForm, EnrolmentForm
-from enrolment.models import AgreementDocument, Enrolment, Status
+from enrolment.models import AgreementDocument
 
 
 def _apply_errors(form, exc: ValidationError):
@@ -44,20 +44,13 @@ def home(request):
     year = selectors.current_year()
     enrolments = {}
     if year is not None:
-        for e in (Enrolment.objects.filter(year=year, collectivity__in=collectivities)
-                  .exclude(status=Status.CANCELLED).select_related("year")):
+        for e in selectors.live_enrolments(year).filter(collectivity__in=collectivities):
             enrolments[e.collectivity_id] = e
     rows = [{"collectivity": c, "enrolment": enrolments.get(c.pk)} for c in collectivities]
     return render(request, "enrolment/home.html", {
-        "year": year, "rows": rows, "campaign_open": year is not None and _campaign_open(year),
+        "year": year, "rows": rows, "campaign_open": selectors.campaign_open(year),
         "fee": format_euros(year.fee) if year else None,
     })
-
-
-def _campaign_open(year) -> bool:
-    from django.utils import timezone
-
-    return year.opens_on <= timezone.localdate() <= year.agreement_ends_on
 
 
 @login_required
@@ -65,15 +58,14 @@ def new(request, collectivity_id):
     collectivity = get_object_or_404(selectors.committing_collectivities(request.user),
                                      pk=collectivity_id)
     year = selectors.current_year()
-    if year is None or not _campaign_open(year):
+    if not selectors.campaign_open(year):
         messages.error(request, services.NO_CAMPAIGN.format(year=year.school_year if year else "en cours"))
         return redirect("enrolment:home")
-    existing = Enrolment.objects.filter(year=year, collectivity=collectivity).exclude(
-        status=Status.CANCELLED).first()
+    existing = selectors.live_enrolments(year).filter(collectivity=collectivity).first()
     if existing is not None:
         return redirect("enrolment:detail", existing.pk)
     schools = selectors.choosable_schools(collectivity)
-    taken = selectors.taken_school_ids(year)
+    taken = selectors.enrolled_school_ids(year)
     initial = {"legal_name": collectivity.name, "siret": collectivity.siret}
     form = EnrolmentForm(request.POST or None, initial=initial, collectivity=collectivity,
                          schools=schools, taken=taken)
@@ -109,8 +101,7 @@ def _amount_of(form, year):
 def detail(request, enrolment_id):
     enrolment = get_object_or_404(selectors.enrolments_readable_by(request.user), pk=enrolment_id)
     may_change = enrolment.editable and selectors.may_commit(request.user, enrolment.collectivity)
-    current = [es.school for es in enrolment.schools.select_related("school")
-               .order_by("school__city", "school__name")]
+    current = selectors.enrolled_schools(enrolment)
     form = None
     if may_change:
         form = ChangeSchoolsForm(request.POST or None, schools=selectors.choosable_schools(
@@ -132,14 +123,15 @@ def detail(request, enrolment_id):
         messages.error(request, "La liste des écoles ne change plus : la convention est signée.")
         return redirect("enrolment:detail", enrolment.pk)
     documents = list(enrolment.documents.order_by("-kind", "-number"))
+    amount = format_euros(enrolment.year.fee * len(current))
     history = list(ModelLogEntry.objects.for_instance(enrolment).select_related("user")
                    .order_by("-timestamp"))
     return render(request, "enrolment/detail.html", {
         "enrolment": enrolment, "schools": current, "form": form, "documents": documents,
-        "history": history, "amount": format_euros(enrolment.year.fee * len(current)),
-        "current_amount": {"count": len(current), "total": format_euros(enrolment.year.fee * len(current))},
+        "history": history, "amount": amount,
+        "current_amount": {"count": len(current), "total": amount},
         "fee": format_euros(enrolment.year.fee), "fee_cents": int(enrolment.year.fee * 100),
-        "taken": selectors.taken_school_ids(enrolment.year, except_enrolment=enrolment),
+        "taken": selectors.enrolled_school_ids(enrolment.year, except_enrolment=enrolment),
     })
 
 
